@@ -1,0 +1,32 @@
+# The two commands: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+## make run: set up, migrate, load the demo (first time) and serve on http://127.0.0.1:5000
+run: $(VENV)/.installed
+	$(BIN)/slahub db upgrade
+	$(BIN)/slahub demo
+	$(BIN)/slahub run
+
+## make test: set up with the test extras, lint, run the whole suite
+test: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

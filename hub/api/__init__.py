@@ -1,0 +1,105 @@
+"""The JSON API under ``/api/v1``: bearer tokens, paging, validation, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Select, func, select
+
+from hub.auth import user_for_token
+from hub.db import db
+from hub.errors import Forbidden, Invalid, Unauthorized
+from hub.models import User
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+M = TypeVar("M", bound=BaseModel)
+
+#: Endpoints that answer without a token.
+PUBLIC = {"api.openapi"}
+
+
+def doc(
+    summary: str,
+    *,
+    body: type[BaseModel] | None = None,
+    query: dict[str, dict[str, Any]] | None = None,
+    roles: tuple[str, ...] = (),
+) -> Callable[[Callable], Callable]:
+    """Describe a view for the OpenAPI document and state the roles it needs."""
+
+    def mark(view: Callable) -> Callable:
+        view.api_doc = {"summary": summary, "body": body, "query": query or {}, "roles": roles}
+        return view
+
+    return mark
+
+
+@bp.before_request
+def authenticate() -> None:
+    if request.endpoint in PUBLIC:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("missing bearer token (Authorization: Bearer <token>)", "Authorization")
+    user = user_for_token(token.strip())
+    if user is None:
+        raise Unauthorized("unknown or revoked token", "Authorization")
+    g.user = user
+    view = current_app.view_functions.get(request.endpoint)
+    roles = getattr(view, "api_doc", {}).get("roles", ())
+    if roles and user.role not in roles:
+        raise Forbidden(f"role {user.role} may not do this; needs one of {', '.join(roles)}")
+
+
+def current_user() -> User:
+    return g.user
+
+
+def actor() -> str:
+    return f"api:{g.user.username}"
+
+
+def parse(model: type[M]) -> M:
+    """The request body as ``model``; 400 for bad JSON, 422 naming the bad field."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise Invalid("request body is empty; a JSON object is expected", "body")
+    try:
+        return model.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        if err["type"] == "json_invalid":
+            raise Invalid(f"body is not valid JSON: {err['msg']}", "body", status=400) from None
+        field = ".".join(str(p) for p in err["loc"]) or "body"
+        raise Invalid(f"{field}: {err['msg']}", field) from None
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise Invalid(f"{name} must be a whole number from {low} to {high}", name)
+    return int(value)
+
+
+def paged(stmt: Select, render: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """One page of ``stmt`` (``?page=&per_page=``) with the total count."""
+    cfg = current_app.config
+    page = query_int("page", 1, 1, 1_000_000)
+    per_page = query_int("per_page", cfg["API_PAGE_SIZE"], 1, cfg["API_MAX_PAGE_SIZE"])
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [render(r) for r in rows], "page": page, "per_page": per_page, "total": total}
+
+
+PAGING = {
+    "page": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 500},
+}
+
+from hub.api import calls, directory, openapi, outbox  # noqa: E402,F401 - routes register on bp

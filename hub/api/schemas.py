@@ -1,0 +1,215 @@
+"""Request bodies of the API, validated strictly (wrong types are refused, not coerced)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(max_length=100_000)]
+Short = Annotated[str, StringConstraints(max_length=200)]
+Priority = Literal["P1", "P2", "P3", "P4"]
+Category = Literal["question", "incident", "problem", "change"]
+Line = Literal["1-general", "1-product", "2-platform", "2-application", "3-application"]
+Status = Literal[
+    "new", "acknowledged", "in_progress", "waiting_for_client", "resolved", "closed", "reopened"
+]
+Service = Literal[
+    "helpdesk",
+    "incident_management",
+    "problem_management",
+    "configuration_management",
+    "change_management",
+    "release_management",
+]
+Minutes = Annotated[int, Field(ge=1, le=525_600)]
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,490}$")]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LinkIn(In):
+    system: Key
+    key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    url: Url | None = None
+
+
+class CallCreate(In):
+    client: Key
+    title: Title
+    priority: Priority = "P3"
+    category: Category = "incident"
+    description: LongText = ""
+    application: Key | None = None
+    line: Line | None = None
+    reporter: Short | None = None
+    assignee: Key | None = None
+    links: Annotated[list[LinkIn], Field(max_length=20)] = []
+
+
+class CallPatch(In):
+    title: Title | None = None
+    priority: Priority | None = None
+    category: Category | None = None
+    line: Line | None = None
+    assignee: Key | None = None
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> CallPatch:
+        for name in ("title", "priority", "category", "line"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class TransitionIn(In):
+    to: Status
+    note: LongText | None = None
+
+
+class NoteIn(In):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+
+
+class TimeIn(In):
+    person: Key
+    minutes: Annotated[int, Field(ge=1, le=1440)]
+    note: LongText | None = None
+
+
+class EscalationIn(In):
+    kind: Literal["functional", "hierarchical"]
+    to_line: Line | None = None
+    to_person: Key | None = None
+    reason: LongText | None = None
+
+
+class ClientIn(In):
+    key: Key
+    name: Name
+
+
+class ClientPatch(In):
+    name: Name
+
+
+class ContactIn(In):
+    name: Name
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,189}$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    role: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class TargetIn(In):
+    response_minutes: Minutes
+    resolution_minutes: Minutes
+
+    @model_validator(mode="after")
+    def _order(self) -> TargetIn:
+        if self.resolution_minutes < self.response_minutes:
+            raise ValueError("resolution_minutes is shorter than response_minutes")
+        return self
+
+
+def _check_zone(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+class ContractPatch(In):
+    name: Name | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    calendar: dict[str, Any] | None = None
+    availability: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    services: Annotated[list[Service], Field(max_length=10)] | None = None
+    warning_percent: Annotated[int, Field(ge=1, le=99)] | None = None
+    fixed_fee: Money | None = None
+    hours_card: Money | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    targets: dict[Priority, TargetIn] | None = None
+
+    _zone = field_validator("timezone")(_check_zone)
+
+    @model_validator(mode="after")
+    def _dates(self) -> ContractPatch:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until is before valid_from")
+        return self
+
+
+class ContractIn(ContractPatch):
+    client: Key
+    reference: Key
+    name: Name
+    timezone: Annotated[str, StringConstraints(max_length=64)] = "Europe/Amsterdam"
+    valid_from: date
+    targets: dict[Priority, TargetIn]
+
+    @model_validator(mode="after")
+    def _all_priorities(self) -> ContractIn:
+        missing = [p for p in ("P1", "P2", "P3", "P4") if p not in self.targets]
+        if missing:
+            raise ValueError(f"targets lacks {', '.join(missing)}")
+        return self
+
+
+class MemberIn(In):
+    person: Key
+    role: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+
+
+class ApplicationPatch(In):
+    name: Name | None = None
+    url: Url | None = None
+    product_line: Literal["drupal", "joomla", "lamp", "other"] | None = None
+    platform_provider: Short | None = None
+    team: Annotated[list[MemberIn], Field(max_length=50)] | None = None
+
+
+class ApplicationIn(ApplicationPatch):
+    client: Key
+    key: Key
+    name: Name
+
+
+PersonRole = Literal[
+    "sla_manager", "project_lead", "developer", "trainer", "platform_provider", "first_line"
+]
+
+
+class PersonPatch(In):
+    name: Name | None = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,189}$")] | None = None
+    kind: Literal["staff", "associate", "external"] | None = None
+    organisation: Short | None = None
+    lines: Annotated[list[Line], Field(max_length=5)] | None = None
+    roles: Annotated[list[PersonRole], Field(max_length=6)] | None = None
+    active: bool | None = None
+
+
+class PersonIn(PersonPatch):
+    key: Key
+    name: Name

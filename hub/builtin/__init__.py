@@ -1,0 +1,1 @@
+"""The core's own behaviour written as plugins (registered first, overridable)."""

@@ -1,0 +1,116 @@
+"""Generic JSON webhook sources: any source with a configured shared secret.
+
+A sender signs the raw body with HMAC-SHA256 (``X-Hub-Signature-256: sha256=<hex>``)
+and names each delivery (``X-Delivery-Id``). The body is one JSON object::
+
+    {"type": "call.create", "client": "amarant", "title": "Site down",
+     "priority": "P1", "category": "incident", "description": "...",
+     "application": "amarant-intranet", "reporter": "...", "ref": "ALERT-42"}
+    {"type": "call.update", "ref": "ALERT-42", "status": "resolved", "note": "..."}
+
+``ref`` is the sender's own key for the call; the hub links it as ``<source>:<ref>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Annotated, Literal
+
+from flask import current_app
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from hub import hookimpl
+from hub.config import webhook_secret
+from hub.hooktypes import CallUpdate, ExternalRef, NewCall, RawRequest, WebhookRejected
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CreateEvent(_Strict):
+    type: Literal["call.create"]
+    client: Text
+    title: Text
+    priority: Literal["P1", "P2", "P3", "P4"] = "P3"
+    category: Literal["question", "incident", "problem", "change"] = "incident"
+    description: Annotated[str, StringConstraints(max_length=100_000)] = ""
+    application: Text | None = None
+    reporter: Text | None = None
+    ref: Text | None = None
+
+
+class UpdateEvent(_Strict):
+    type: Literal["call.update"]
+    ref: Text
+    status: str | None = None
+    priority: Literal["P1", "P2", "P3", "P4"] | None = None
+    note: Annotated[str, StringConstraints(max_length=100_000)] | None = None
+
+
+Event = TypeAdapter(Annotated[CreateEvent | UpdateEvent, Field(discriminator="type")])
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The header value a sender puts in ``X-Hub-Signature-256``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class GenericSource:
+    def __init__(self, source: str, secret: str) -> None:
+        self.source = source
+        self.secret = secret
+
+    def verify(self, request: RawRequest) -> str:
+        given = request.headers.get("x-hub-signature-256")
+        if not given:
+            raise WebhookRejected("missing X-Hub-Signature-256 header", 401, "X-Hub-Signature-256")
+        if not hmac.compare_digest(given.encode(), signature(self.secret, request.body).encode()):
+            raise WebhookRejected(
+                "X-Hub-Signature-256 does not match the body", 401, "X-Hub-Signature-256"
+            )
+        delivery = request.headers.get("x-delivery-id", "").strip()
+        if not delivery or len(delivery) > 200:
+            raise WebhookRejected("missing or overlong X-Delivery-Id header", 400, "X-Delivery-Id")
+        return delivery
+
+    def interpret(self, request: RawRequest) -> list[NewCall | CallUpdate]:
+        try:
+            data = json.loads(request.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise WebhookRejected(f"body is not JSON: {exc}", 400, "body") from None
+        try:
+            event = Event.validate_python(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or "body"
+            raise WebhookRejected(f"{field}: {err['msg']}", 422, field) from None
+        if isinstance(event, UpdateEvent):
+            return [
+                CallUpdate(
+                    ExternalRef(self.source, event.ref), event.status, event.priority, event.note
+                )
+            ]
+        links = (ExternalRef(self.source, event.ref),) if event.ref else ()
+        return [
+            NewCall(
+                client=event.client,
+                title=event.title,
+                priority=event.priority,
+                category=event.category,
+                description=event.description,
+                application=event.application,
+                reporter=event.reporter,
+                links=links,
+            )
+        ]
+
+
+@hookimpl(trylast=True)
+def hub_get_webhook_handler(source: str) -> GenericSource | None:
+    secret = webhook_secret(current_app, source)
+    return GenericSource(source, secret) if secret else None

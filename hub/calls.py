@@ -1,0 +1,323 @@
+"""The call lifecycle: creation, transitions, field changes, escalation, notes and time.
+
+Every function here changes the session only; the caller commits, so that a change,
+its history event and the outbox deliveries it causes land in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import select
+
+from hub import outbox
+from hub.db import db, utcnow
+from hub.errors import Conflict, Invalid, NotFound
+from hub.hooktypes import CallView, Change, Escalation, ExternalRef
+from hub.models import Application, Call, CallEvent, CallLink, Client, Contract, Person, TimeEntry
+from hub.vocab import CATEGORIES, LINES, PRIORITIES
+
+#: The allowed moves; anything else is refused with a 409 listing these.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("acknowledged",),
+    "acknowledged": ("in_progress", "waiting_for_client", "resolved"),
+    "in_progress": ("waiting_for_client", "resolved"),
+    "waiting_for_client": ("in_progress", "resolved"),
+    "resolved": ("closed", "reopened"),
+    "closed": ("reopened",),
+    "reopened": ("in_progress", "waiting_for_client", "resolved"),
+}
+
+#: Calls start on the general 1st line unless the source says otherwise.
+DEFAULT_LINE = "1-general"
+
+
+def _check(value: str, allowed: tuple[str, ...], field: str) -> str:
+    if value not in allowed:
+        raise Invalid(f"unknown {field} {value!r}; expected one of {', '.join(allowed)}", field)
+    return value
+
+
+def find_client(key: str, field: str = "client") -> Client:
+    client = db.session.scalar(select(Client).where(Client.key == key))
+    if client is None:
+        raise Invalid(f"unknown client {key!r}", field)
+    return client
+
+
+def find_person(key: str, field: str = "person") -> Person:
+    person = db.session.scalar(select(Person).where(Person.key == key))
+    if person is None:
+        raise Invalid(f"unknown person {key!r}", field)
+    return person
+
+
+def current_contract(client: Client) -> Contract | None:
+    """The client's contract valid today (the latest started, if several)."""
+    today = utcnow().date()
+    valid = [c for c in client.contracts if c.covers(today)]
+    return max(valid, key=lambda c: c.valid_from) if valid else None
+
+
+def get_call(call_id: int, *, for_update: bool = False) -> Call:
+    call = db.session.get(Call, call_id, with_for_update=for_update or None)
+    if call is None:
+        raise NotFound(f"no call {call_id}", field="id")
+    return call
+
+
+def find_by_ref(ref: ExternalRef) -> Call | None:
+    return db.session.scalar(
+        select(Call).join(CallLink).where(CallLink.system == ref.system, CallLink.key == ref.key)
+    )
+
+
+def view(call: Call) -> CallView:
+    """The plain-data snapshot that hooks receive."""
+    return CallView(
+        id=call.id,
+        source=call.source,
+        client=call.client.key,
+        contract=call.contract.reference if call.contract else None,
+        application=call.application.key if call.application else None,
+        title=call.title,
+        description=call.description,
+        reporter=call.reporter,
+        priority=call.priority,
+        category=call.category,
+        line=call.line,
+        assignee=call.assignee.key if call.assignee else None,
+        status=call.status,
+        created_at=call.created_at.isoformat(),
+        links=tuple(ExternalRef(link.system, link.key, link.url) for link in call.links),
+    )
+
+
+def _record(call: Call, actor: str, kind: str, data: dict[str, Any], note: str | None) -> None:
+    call.updated_at = utcnow()
+    db.session.add(
+        CallEvent(call=call, actor=actor, kind=kind, data=data, note=note, at=call.updated_at)
+    )
+
+
+def _announce(call: Call, hook: str, **extra: Any) -> None:
+    db.session.flush()
+    payload = {"call": view(call).to_dict(), **{k: asdict(v) for k, v in extra.items()}}
+    outbox.enqueue(hook, payload, call.id)
+
+
+def create(
+    *,
+    actor: str,
+    source: str,
+    client: str,
+    title: str,
+    priority: str = "P3",
+    category: str = "incident",
+    description: str = "",
+    application: str | None = None,
+    line: str | None = None,
+    reporter: str | None = None,
+    assignee: str | None = None,
+    links: tuple[ExternalRef, ...] | list[ExternalRef] = (),
+) -> Call:
+    """Register a new call under the client's current contract."""
+    client_row = find_client(client)
+    app_row = None
+    if application is not None:
+        app_row = db.session.scalar(select(Application).where(Application.key == application))
+        if app_row is None or app_row.client_id != client_row.id:
+            raise Invalid(
+                f"unknown application {application!r} for client {client!r}", "application"
+            )
+    if not title.strip():
+        raise Invalid("title is empty", "title")
+    call = Call(
+        source=source,
+        client=client_row,
+        contract=current_contract(client_row),
+        application=app_row,
+        title=title.strip(),
+        description=description,
+        reporter=reporter,
+        priority=_check(priority, PRIORITIES, "priority"),
+        category=_check(category, CATEGORIES, "category"),
+        line=_check(line or DEFAULT_LINE, LINES, "line"),
+        assignee=find_person(assignee, "assignee") if assignee else None,
+        status="new",
+    )
+    db.session.add(call)
+    for ref in links:
+        _link(call, ref)
+    _record(call, actor, "created", {"source": source, "priority": call.priority}, None)
+    _announce(call, "hub_call_created")
+    return call
+
+
+def _link(call: Call, ref: ExternalRef) -> None:
+    other = find_by_ref(ref)
+    if other is not None and other is not call:
+        raise Conflict(f"{ref.system} {ref.key!r} is already linked to call {other.id}", "links")
+    if other is None:
+        call.links.append(CallLink(system=ref.system, key=ref.key, url=ref.url))
+
+
+def add_links(call: Call, refs: list[ExternalRef], actor: str) -> None:
+    """Link references a plugin made for the call (no hook fires: nothing changed)."""
+    new = [ref for ref in refs if find_by_ref(ref) is None]
+    for ref in new:
+        _link(call, ref)
+    if new:
+        _record(call, actor, "linked", {"links": [asdict(r) for r in new]}, None)
+
+
+def allowed(call: Call) -> tuple[str, ...]:
+    return TRANSITIONS[call.status]
+
+
+def transition(call: Call, to: str, *, actor: str, note: str | None = None) -> Call:
+    """Move the call to status ``to``; a move not in :data:`TRANSITIONS` is a 409."""
+    if to not in TRANSITIONS:
+        raise Invalid(f"unknown status {to!r}; expected one of {', '.join(TRANSITIONS)}", "to")
+    if to not in allowed(call):
+        raise Conflict(
+            f"call {call.id} cannot go from {call.status} to {to}",
+            "to",
+            allowed=list(allowed(call)),
+        )
+    before, now = call.status, utcnow()
+    call.status = to
+    if to == "acknowledged" and call.acknowledged_at is None:
+        call.acknowledged_at = now
+    elif to == "resolved":
+        call.resolved_at = now
+    elif to == "closed":
+        call.closed_at = now
+    elif to == "reopened":
+        call.resolved_at = call.closed_at = None
+    fields = {"status": {"from": before, "to": to}}
+    _record(call, actor, "status", fields, note)
+    _announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))
+    if to == "resolved":
+        _announce(call, "hub_call_resolved")
+    return call
+
+
+def update(
+    call: Call,
+    *,
+    actor: str,
+    note: str | None = None,
+    **changes: Any,
+) -> Call:
+    """Change title, priority, category, line or assignee; a move to a higher line escalates."""
+    fields: dict[str, dict[str, Any]] = {}
+    checks = {"priority": PRIORITIES, "category": CATEGORIES, "line": LINES}
+    for name, value in changes.items():
+        if name in checks:
+            _check(value, checks[name], name)
+        if name == "assignee":
+            person = find_person(value, "assignee") if value is not None else None
+            before = call.assignee.key if call.assignee else None
+            if before != value:
+                call.assignee = person
+                fields[name] = {"from": before, "to": value}
+        elif name in ("title", "priority", "category", "line"):
+            if name == "title" and not value.strip():
+                raise Invalid("title is empty", "title")
+            if getattr(call, name) != value:
+                fields[name] = {"from": getattr(call, name), "to": value}
+                setattr(call, name, value)
+        else:
+            raise Invalid(f"field {name!r} cannot be changed", name)
+    if not fields:
+        return call
+    _record(call, actor, "changed", fields, note)
+    _announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))
+    if "line" in fields and LINES.index(fields["line"]["to"]) > LINES.index(fields["line"]["from"]):
+        escalation = Escalation(
+            actor=actor,
+            kind="functional",
+            from_line=fields["line"]["from"],
+            to_line=fields["line"]["to"],
+            to_person=call.assignee.key if call.assignee else None,
+            reason=note,
+        )
+        _announce(call, "hub_call_escalated", escalation=escalation)
+    return call
+
+
+def escalate(
+    call: Call,
+    *,
+    actor: str,
+    kind: str,
+    to_line: str | None = None,
+    to_person: str | None = None,
+    reason: str | None = None,
+) -> Call:
+    """Escalate functionally (``to_line``, higher than now) or hierarchically (to a person)."""
+    if kind == "functional":
+        if to_line is None:
+            raise Invalid("a functional escalation needs to_line", "to_line")
+        _check(to_line, LINES, "line")
+        if LINES.index(to_line) <= LINES.index(call.line):
+            raise Conflict(
+                f"call {call.id} is on {call.line}; escalate to a higher line", "to_line"
+            )
+    elif kind == "hierarchical":
+        if to_person is None:
+            raise Invalid("a hierarchical escalation needs to_person", "to_person")
+    else:
+        raise Invalid(
+            f"unknown escalation kind {kind!r}; expected functional or hierarchical", "kind"
+        )
+    person = find_person(to_person, "to_person") if to_person else None
+    escalation = Escalation(
+        actor=actor,
+        kind=kind,
+        from_line=call.line,
+        to_line=to_line or call.line,
+        to_person=to_person,
+        reason=reason,
+    )
+    fields: dict[str, dict[str, Any]] = {}
+    if to_line and to_line != call.line:
+        fields["line"] = {"from": call.line, "to": to_line}
+        call.line = to_line
+    if kind == "functional" and person is not None and call.assignee is not person:
+        fields["assignee"] = {"from": call.assignee.key if call.assignee else None, "to": to_person}
+        call.assignee = person
+    _record(call, actor, "escalated", {"kind": kind, **asdict(escalation)}, reason)
+    if fields:
+        _announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=reason))
+    _announce(call, "hub_call_escalated", escalation=escalation)
+    return call
+
+
+def add_note(call: Call, *, actor: str, note: str) -> Call:
+    if not note.strip():
+        raise Invalid("note is empty", "note")
+    _record(call, actor, "note", {}, note)
+    _announce(call, "hub_call_changed", change=Change(actor=actor, fields={}, note=note))
+    return call
+
+
+def add_time(
+    call: Call, *, actor: str, person: str, minutes: int, note: str | None = None
+) -> TimeEntry:
+    """Book minutes on a call (1 minute to 24 hours per entry)."""
+    if not 1 <= minutes <= 24 * 60:
+        raise Invalid("minutes must be between 1 and 1440", "minutes")
+    who = find_person(person)
+    entry = TimeEntry(call=call, person=who, minutes=minutes, note=note, created_by=actor)
+    db.session.add(entry)
+    time = {"person": who.key, "minutes": minutes}
+    _record(call, actor, "time", time, note)
+    _announce(
+        call,
+        "hub_call_changed",
+        change=Change(actor=actor, fields={"time": {"from": None, "to": time}}, note=note),
+    )
+    return entry

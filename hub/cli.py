@@ -1,0 +1,148 @@
+"""The ``slahub`` command: a Flask CLI group.
+
+``slahub run`` (web + worker), ``slahub worker``, ``slahub db upgrade`` (Flask-Migrate),
+``slahub demo``, ``slahub create-user``, ``slahub create-token``, ``slahub outbox``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command
+from werkzeug.serving import run_simple
+
+from hub import auth, demo
+from hub.app import create_app
+from hub.db import db
+from hub.errors import HubError
+from hub.vocab import USER_ROLES
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+def main() -> None:
+    """SLA Hub: service desk hub for agencies that sell SLAs on their sites."""
+
+
+main.add_command(shell_command)
+main.add_command(routes_command)
+
+
+def _fail(exc: HubError) -> None:
+    db.session.rollback()
+    raise click.ClickException(exc.message)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option(
+    "--worker/--no-worker", default=True, help="Start a worker process beside the web server."
+)
+def run_command(host: str, port: int, worker: bool) -> None:
+    """Serve the API and admin page (development server) with a worker beside it."""
+    child = subprocess.Popen([sys.executable, "-m", "hub", "worker"]) if worker else None
+    # Ctrl-C reaches both processes; SIGTERM (systemd, a test) stops the server the same way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=30)
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Stop when nothing is due instead of waiting.")
+def worker_command(once: bool) -> None:
+    """Deliver the outbox and run periodic jobs until stopped (Ctrl-C or SIGTERM)."""
+    from hub.worker import Worker
+
+    w = Worker(current_app._get_current_object())
+    w.install_signal_handlers()
+    click.echo(f"worker {w.worker_id} running")
+    w.run(once=once)
+    click.echo(f"worker {w.worker_id} stopped")
+
+
+@main.command("demo")
+def demo_command() -> None:
+    """Load the Amarant demo data when the database has no clients yet."""
+    loaded = demo.load_if_empty()
+    if loaded is None:
+        click.echo("demo: the database already has data; nothing loaded")
+        return
+    click.echo("demo: loaded client Amarant. Logins (shown once, not stored anywhere else):")
+    for username, (role, password) in loaded["users"].items():
+        click.echo(f"  {username:<10} {role:<14} {password}")
+    click.echo(f"  API token for admin: {loaded['token']}")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(USER_ROLES), required=True)
+@click.option("--person", help="The person key this login belongs to.")
+@click.option("--client", help="The client a client viewer may see.")
+@click.option("--password", help="Omit to have one generated and printed.")
+def create_user_command(
+    username: str, role: str, person: str | None, client: str | None, password: str | None
+) -> None:
+    """Add a login with a role."""
+    password = password or secrets.token_urlsafe(12)
+    try:
+        auth.create_user(username, password, role, person=person, client=client)
+    except HubError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"user {username} ({role}) created; password: {password}")
+
+
+@main.command("create-token")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+def create_token_command(username: str, name: str) -> None:
+    """Make an API token for a user; it is printed once and stored only hashed."""
+    try:
+        token = auth.create_token(username, name)
+    except HubError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(token)
+
+
+@main.group("outbox")
+def outbox_group() -> None:
+    """Look at and re-drive outbox deliveries."""
+
+
+@outbox_group.command("list")
+@click.option(
+    "--state", type=click.Choice(["pending", "done", "dead"]), default="dead", show_default=True
+)
+def outbox_list(state: str) -> None:
+    from sqlalchemy import select
+
+    from hub.models import OutboxDelivery
+
+    rows = db.session.scalars(
+        select(OutboxDelivery).where(OutboxDelivery.state == state).order_by(OutboxDelivery.id)
+    )
+    for d in rows:
+        click.echo(f"{d.id}\t{d.hook}\t{d.plugin}\tattempts={d.attempts}\t{d.last_error or ''}")
+
+
+@outbox_group.command("redrive")
+@click.argument("delivery_id", type=int)
+def outbox_redrive(delivery_id: int) -> None:
+    from hub import outbox
+
+    try:
+        outbox.redrive(delivery_id)
+    except HubError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"delivery {delivery_id} is pending again")

@@ -1,0 +1,74 @@
+"""Configuration: defaults, then the instance file, then test overrides, then ``HUB_*``.
+
+Each setting is documented here once; the README's configuration table is checked
+against this module by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Database URL; empty means SQLite in the instance folder (hub.sqlite3).
+    "DATABASE_URL": "",
+    # Secret key for sessions and CSRF; must be set in production.
+    "SECRET_KEY": "dev-only-change-me",
+    # Largest request body the hub accepts, in bytes.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # External plugins to load from the ``slahub`` entry-point group.
+    "ENABLED_PLUGINS": ["mantis", "jira", "mediawiki", "drupal"],
+    # Extra plugin modules by dotted path (site-local plugins, test plugins).
+    "PLUGIN_MODULES": [],
+    # Load no external plugin at all (the core's built-in ones still run).
+    "SAFE_MODE": False,
+    # Per-plugin settings: {"mantis": {"url": ...}}; secrets come from HUB_<PLUGIN>_<KEY>.
+    "PLUGINS": {},
+    # Secret per generic webhook source: {"monitoring": "..."}; or HUB_WEBHOOK_SECRET_<SOURCE>.
+    "WEBHOOK_SECRETS": {},
+    # Outbox: attempts before a delivery is dead, backoff base and cap in seconds.
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_BACKOFF_BASE": 2.0,
+    "OUTBOX_BACKOFF_CAP": 3600.0,
+    # How long a worker owns a claimed delivery or job before another may take it.
+    "OUTBOX_LEASE_SECONDS": 300,
+    # How many deliveries a worker claims at once, and how long it sleeps when idle.
+    "WORKER_BATCH": 20,
+    "WORKER_IDLE_SECONDS": 0.5,
+    # API paging.
+    "API_PAGE_SIZE": 50,
+    "API_MAX_PAGE_SIZE": 500,
+}
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill ``app.config``: defaults → instance ``config.py`` → test overrides → ``HUB_*``."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    # HUB_DATABASE_URL, HUB_SAFE_MODE=true, HUB_ENABLED_PLUGINS='["jira"]' ... (values
+    # are parsed as JSON when they can be, else kept as strings).
+    app.config.from_prefixed_env("HUB")
+    if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "hub.sqlite3")
+        app.config["DATABASE_URL"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(app.config["DATABASE_URL"])
+
+
+def normalise_db_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs (SQLAlchemy's default is psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def webhook_secret(app: Flask, source: str) -> str | None:
+    """The shared secret of a generic webhook source, from the environment or config."""
+    env = os.environ.get(f"HUB_WEBHOOK_SECRET_{source.upper().replace('-', '_')}")
+    return env or app.config["WEBHOOK_SECRETS"].get(source)

@@ -1,0 +1,127 @@
+"""Clients, contacts, contracts, applications and people: create and change them.
+
+Like :mod:`hub.calls`, these functions change the session and leave the commit to the
+caller, so that a refused change leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from hub.calls import find_client, find_person
+from hub.db import db
+from hub.errors import Conflict, Invalid, NotFound
+from hub.models import (
+    Application,
+    ApplicationMember,
+    Client,
+    Contact,
+    Contract,
+    Person,
+    ServiceTarget,
+)
+
+
+def _unique(model: type, column: str, value: str) -> None:
+    if db.session.scalar(select(model).where(getattr(model, column) == value)) is not None:
+        raise Conflict(f"{model.__tablename__[:-1]} {value!r} exists", column)
+
+
+def get(model: type, column: str, value: str) -> Any:
+    row = db.session.scalar(select(model).where(getattr(model, column) == value))
+    if row is None:
+        raise NotFound(f"no {model.__tablename__[:-1]} {value!r}", column)
+    return row
+
+
+def create_client(*, key: str, name: str) -> Client:
+    _unique(Client, "key", key)
+    client = Client(key=key, name=name)
+    db.session.add(client)
+    return client
+
+
+def add_contact(client: Client, **fields: Any) -> Contact:
+    contact = Contact(client=client, **fields)
+    db.session.add(contact)
+    return contact
+
+
+def _set_targets(contract: Contract, targets: dict[str, dict[str, int]]) -> None:
+    by_priority = {t.priority: t for t in contract.targets}
+    for priority, target in targets.items():
+        row = by_priority.get(priority)
+        if row is None:
+            contract.targets.append(ServiceTarget(priority=priority, **target))
+        else:
+            row.response_minutes = target["response_minutes"]
+            row.resolution_minutes = target["resolution_minutes"]
+
+
+def create_contract(*, client: str, reference: str, targets: dict, **fields: Any) -> Contract:
+    _unique(Contract, "reference", reference)
+    contract = Contract(client=find_client(client), reference=reference, **_drop_none(fields))
+    _set_targets(contract, targets)
+    db.session.add(contract)
+    return contract
+
+
+def update_contract(contract: Contract, **fields: Any) -> Contract:
+    targets = fields.pop("targets", None)
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    if contract.valid_until and contract.valid_until < contract.valid_from:
+        raise Invalid("valid_until is before valid_from", "valid_until")
+    if targets:
+        _set_targets(contract, targets)
+    return contract
+
+
+def _set_team(application: Application, team: list[dict[str, str]]) -> None:
+    wanted = {(find_person(m["person"], "team").id, m["role"]) for m in team}
+    for member in list(application.team):
+        if (member.person_id, member.role) not in wanted:
+            application.team.remove(member)
+    have = {(m.person_id, m.role) for m in application.team}
+    for person_id, role in sorted(wanted - have):
+        application.team.append(ApplicationMember(person_id=person_id, role=role))
+
+
+def create_application(
+    *, client: str, key: str, team: list | None = None, **fields: Any
+) -> Application:
+    _unique(Application, "key", key)
+    application = Application(client=find_client(client), key=key, **_drop_none(fields))
+    db.session.add(application)
+    _set_team(application, team or [])
+    return application
+
+
+def update_application(application: Application, **fields: Any) -> Application:
+    team = fields.pop("team", None)
+    for name, value in fields.items():
+        setattr(application, name, value)
+    if team is not None:
+        _set_team(application, team)
+    return application
+
+
+def create_person(*, key: str, **fields: Any) -> Person:
+    _unique(Person, "key", key)
+    person = Person(key=key, **_drop_none(fields))
+    db.session.add(person)
+    return person
+
+
+def update_person(person: Person, **fields: Any) -> Person:
+    for name, value in fields.items():
+        if value is None and name in ("name", "kind", "lines", "roles", "active"):
+            raise Invalid(f"{name} cannot be null", name)
+        setattr(person, name, value)
+    return person
+
+
+def _drop_none(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}

@@ -1,0 +1,183 @@
+"""The named objects that hooks receive and return.
+
+Hooks get plain data, never ORM rows: a plugin cannot write the core's tables, and an
+outbox payload (JSON) turns back into the same objects in the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ExternalRef:
+    """A call's reference in an outside system, e.g. ``ExternalRef("mantis", "123")``."""
+
+    system: str
+    key: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class CallView:
+    """A snapshot of a call as it was when the hook was caused."""
+
+    id: int
+    source: str
+    client: str
+    contract: str | None
+    application: str | None
+    title: str
+    description: str
+    reporter: str | None
+    priority: str
+    category: str
+    line: str
+    assignee: str | None
+    status: str
+    created_at: str
+    links: tuple[ExternalRef, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CallView:
+        data = dict(data)
+        data["links"] = tuple(ExternalRef(**link) for link in data.get("links", ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed on a call: ``fields`` maps a field to ``{"from": .., "to": ..}``."""
+
+    actor: str
+    fields: dict[str, dict[str, Any]]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A functional (to another line) or hierarchical (to the SLA manager) escalation."""
+
+    actor: str
+    kind: str
+    from_line: str
+    to_line: str
+    to_person: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Which outbox delivery this is; ``key`` is stable across retries (an idempotency key)."""
+
+    id: int
+    attempt: int
+    key: str
+
+
+@dataclass(frozen=True)
+class DocSubject:
+    """What documentation is asked for: ``kind`` is client, application, call or report."""
+
+    kind: str
+    key: str
+    reason: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A documentation page a plugin wants written."""
+
+    title: str
+    text: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A plugin setting: its default, whether it is secret, and what it is for."""
+
+    name: str
+    default: Any = None
+    secret: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Health:
+    """A plugin's own view of its health."""
+
+    ok: bool
+    version: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: ``run()`` is called in the worker every ``interval`` seconds."""
+
+    name: str
+    interval: float
+    run: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    """A webhook request as received: headers (lower-case names) and the raw body."""
+
+    source: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """A webhook asks for a new call."""
+
+    client: str
+    title: str
+    priority: str = "P3"
+    category: str = "incident"
+    description: str = ""
+    application: str | None = None
+    line: str | None = None
+    reporter: str | None = None
+    links: tuple[ExternalRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallUpdate:
+    """A webhook reports a change to a call the hub knows by one of its external refs."""
+
+    ref: ExternalRef
+    status: str | None = None
+    priority: str | None = None
+    note: str | None = None
+
+
+class WebhookRejected(Exception):
+    """Raised by a webhook handler: the request is not genuine or not well-formed.
+
+    ``status`` is the HTTP status the hub answers (401 bad signature, 400 malformed ...).
+    """
+
+    def __init__(self, message: str, status: int = 401, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+class WebhookHandler(Protocol):
+    """What ``hub_get_webhook_handler`` returns for a source it owns."""
+
+    def verify(self, request: RawRequest) -> str:
+        """Check the request is genuine; return its delivery id or raise WebhookRejected."""
+
+    def interpret(self, request: RawRequest) -> list[NewCall | CallUpdate]:
+        """Turn a verified request into actions; raise WebhookRejected if it makes no sense."""

@@ -1,0 +1,34 @@
+"""The hub's tables, one module per subject; import them all from here."""
+
+from hub.models.auth import ApiToken, User
+from hub.models.calls import Call, CallEvent, CallLink, TimeEntry
+from hub.models.directory import (
+    Application,
+    ApplicationMember,
+    Client,
+    Contact,
+    Contract,
+    Person,
+    ServiceTarget,
+)
+from hub.models.plumbing import InboundEvent, OutboxDelivery, ScheduledJob, WorkerHeartbeat
+
+__all__ = [
+    "ApiToken",
+    "Application",
+    "ApplicationMember",
+    "Call",
+    "CallEvent",
+    "CallLink",
+    "Client",
+    "Contact",
+    "Contract",
+    "InboundEvent",
+    "OutboxDelivery",
+    "Person",
+    "ScheduledJob",
+    "ServiceTarget",
+    "TimeEntry",
+    "User",
+    "WorkerHeartbeat",
+]

@@ -1,0 +1,126 @@
+"""The durable outbox: hook deliveries written with the change that causes them.
+
+Delivery is at-least-once with a stable idempotency key (``Delivery.key``): a worker
+claims a batch under a lease, calls one plugin per delivery, and marks it done only if
+it still holds the lease. A worker that dies loses its lease; another takes over when
+the lease runs out. Keep plugin calls shorter than ``OUTBOX_LEASE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from hub.db import db, utcnow
+from hub.errors import Conflict, NotFound
+from hub.models import OutboxDelivery
+from hub.pluginmanager import get_pm, implementers
+
+
+def enqueue(hook: str, payload: dict[str, Any], call_id: int | None = None) -> int:
+    """Add one delivery per plugin implementing ``hook`` to the current transaction."""
+    plugins = implementers(get_pm(), hook)
+    for plugin in plugins:
+        db.session.add(OutboxDelivery(hook=hook, plugin=plugin, payload=payload, call_id=call_id))
+    return len(plugins)
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    """Seconds to wait after ``attempts`` failures: exponential, capped, with equal jitter."""
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def claim(worker_id: str, limit: int, lease_seconds: float) -> list[int]:
+    """Take up to ``limit`` due deliveries for this worker; commits."""
+    now = utcnow()
+    rows = db.session.scalars(
+        select(OutboxDelivery.id)
+        .where(
+            OutboxDelivery.state == "pending",
+            OutboxDelivery.next_attempt_at <= now,
+            or_(OutboxDelivery.locked_until.is_(None), OutboxDelivery.locked_until < now),
+        )
+        .order_by(OutboxDelivery.next_attempt_at, OutboxDelivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if rows:
+        db.session.execute(
+            update(OutboxDelivery)
+            .where(OutboxDelivery.id.in_(rows))
+            .values(locked_by=worker_id, locked_until=now + timedelta(seconds=lease_seconds))
+        )
+    db.session.commit()
+    return list(rows)
+
+
+def _finish(delivery_id: int, worker_id: str, **values: Any) -> bool:
+    """Update a delivery only if this worker still holds its lease; commits."""
+    result = db.session.execute(
+        update(OutboxDelivery)
+        .where(OutboxDelivery.id == delivery_id, OutboxDelivery.locked_by == worker_id)
+        .values(locked_by=None, locked_until=None, **values)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def mark_done(delivery_id: int, worker_id: str, attempts: int) -> bool:
+    return _finish(
+        delivery_id,
+        worker_id,
+        state="done",
+        attempts=attempts,
+        delivered_at=utcnow(),
+        last_error=None,
+    )
+
+
+def mark_failed(delivery_id: int, worker_id: str, attempts: int, error: str) -> bool:
+    """Record a failed attempt: retry later with backoff, or dead after the last attempt."""
+    cfg = current_app.config
+    if attempts >= int(cfg["OUTBOX_MAX_ATTEMPTS"]):
+        return _finish(delivery_id, worker_id, state="dead", attempts=attempts, last_error=error)
+    delay = backoff(attempts, float(cfg["OUTBOX_BACKOFF_BASE"]), float(cfg["OUTBOX_BACKOFF_CAP"]))
+    return _finish(
+        delivery_id,
+        worker_id,
+        attempts=attempts,
+        last_error=error,
+        next_attempt_at=utcnow() + timedelta(seconds=delay),
+    )
+
+
+def redrive(delivery_id: int) -> OutboxDelivery:
+    """Give a dead delivery a fresh set of attempts, due now (the caller commits)."""
+    delivery = db.session.get(OutboxDelivery, delivery_id, with_for_update=True)
+    if delivery is None:
+        raise NotFound(f"no outbox delivery {delivery_id}", field="id")
+    if delivery.state != "dead":
+        raise Conflict(
+            f"delivery {delivery_id} is {delivery.state}; only dead deliveries are re-driven",
+            field="state",
+        )
+    delivery.state = "pending"
+    delivery.attempts = 0
+    delivery.next_attempt_at = utcnow()
+    return delivery
+
+
+def counts() -> dict[str, int]:
+    """Deliveries per state."""
+    rows = db.session.execute(
+        select(OutboxDelivery.state, db.func.count()).group_by(OutboxDelivery.state)
+    )
+    return {state: n for state, n in rows}
+
+
+def oldest_pending() -> datetime | None:
+    return db.session.scalar(
+        select(db.func.min(OutboxDelivery.created_at)).where(OutboxDelivery.state == "pending")
+    )

@@ -1,0 +1,123 @@
+"""The worker: delivers the outbox, runs periodic jobs, and says it is alive.
+
+Run it with ``slahub worker``; any number may run side by side. SIGTERM or SIGINT lets
+the current delivery finish, then the worker stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+
+from flask import Flask
+from sqlalchemy import select
+
+from hub import calls, outbox, scheduler
+from hub.db import db, utcnow
+from hub.hooktypes import CallView, Change, Delivery, DocSubject, Escalation, ExternalRef
+from hub.models import OutboxDelivery, WorkerHeartbeat
+from hub.pluginmanager import call_one, get_pm
+
+log = logging.getLogger(__name__)
+
+#: How the JSON payload of a delivery turns back into hook arguments.
+_ARGUMENTS = {
+    "call": CallView.from_dict,
+    "change": lambda d: Change(**d),
+    "escalation": lambda d: Escalation(**d),
+    "subject": lambda d: DocSubject(**d),
+}
+
+HEARTBEAT_SECONDS = 10
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def deliver(delivery_id: int, worker_id: str) -> bool:
+    """Call the one plugin a claimed delivery is for; True when it succeeded."""
+    row = db.session.get(OutboxDelivery, delivery_id)
+    hook, plugin, payload, attempts = row.hook, row.plugin, dict(row.payload), row.attempts + 1
+    db.session.commit()  # end the read transaction before calling out
+    kwargs = {name: _ARGUMENTS[name](value) for name, value in payload.items()}
+    kwargs["delivery"] = Delivery(id=delivery_id, attempt=attempts, key=f"outbox-{delivery_id}")
+    try:
+        result = call_one(get_pm(), hook, plugin, **kwargs)
+        if result and "call" in payload:
+            refs = [r if isinstance(r, ExternalRef) else ExternalRef(**r) for r in result]
+            call = calls.get_call(payload["call"]["id"], for_update=True)
+            calls.add_links(call, refs, actor=f"plugin:{plugin}")
+            db.session.flush()
+    except Exception as exc:  # noqa: BLE001 - boundary: one plugin's failure is recorded, retried
+        db.session.rollback()
+        error = "".join(traceback.format_exception_only(exc)).strip()
+        log.warning("delivery %s (%s → %s) failed: %s", delivery_id, hook, plugin, error)
+        if not outbox.mark_failed(delivery_id, worker_id, attempts, error):
+            log.warning("delivery %s: lease lost before recording the failure", delivery_id)
+        return False
+    if not outbox.mark_done(delivery_id, worker_id, attempts):
+        log.warning("delivery %s: lease lost before completion", delivery_id)
+    return True
+
+
+def drain_once(app: Flask, worker_id: str) -> int:
+    """Claim one batch and deliver it; returns how many deliveries were tried."""
+    cfg = app.config
+    ids = outbox.claim(worker_id, int(cfg["WORKER_BATCH"]), float(cfg["OUTBOX_LEASE_SECONDS"]))
+    for delivery_id in ids:
+        deliver(delivery_id, worker_id)
+    return len(ids)
+
+
+def heartbeat(worker_id: str) -> None:
+    row = db.session.get(WorkerHeartbeat, worker_id)
+    if row is None:
+        db.session.add(WorkerHeartbeat(worker_id=worker_id))
+    else:
+        row.seen_at = utcnow()
+    db.session.commit()
+
+
+def latest_heartbeat():  # noqa: ANN201
+    return db.session.scalar(select(db.func.max(WorkerHeartbeat.seen_at)))
+
+
+@dataclass
+class Worker:
+    app: Flask
+    worker_id: str = field(default_factory=new_worker_id)
+    stopping: bool = False
+
+    def stop(self, *_: object) -> None:
+        self.stopping = True
+
+    def run(self, *, once: bool = False) -> None:
+        """Loop until stopped (or, with ``once``, until the outbox has nothing due)."""
+        cfg = self.app.config
+        with self.app.app_context():
+            jobs = scheduler.collect()
+            scheduler.ensure_rows(jobs)
+            last_beat = 0.0
+            log.info("worker %s started with jobs %s", self.worker_id, [j.name for j in jobs])
+            while not self.stopping:
+                if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
+                    heartbeat(self.worker_id)
+                    last_beat = time.monotonic()
+                scheduler.run_due(jobs, self.worker_id, float(cfg["OUTBOX_LEASE_SECONDS"]))
+                tried = drain_once(self.app, self.worker_id)
+                db.session.remove()
+                if tried == 0:
+                    if once:
+                        return
+                    time.sleep(float(cfg["WORKER_IDLE_SECONDS"]))
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
