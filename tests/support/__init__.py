@@ -1,0 +1,1 @@
+"""Test plugins and helpers (real plugins, loaded through PLUGIN_MODULES)."""
