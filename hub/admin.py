@@ -6,13 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from hub import __version__
-from hub.pluginmanager import get_pm, plugin_version
+from hub.plugininfo import health
+from hub.pluginmanager import get_pm
 
 bp = Blueprint("admin", __name__)
 
 
 @bp.get("/")
 def index():  # noqa: ANN201
-    pm = get_pm()
-    plugins = [(name, plugin_version(pm, name)) for name, _ in pm.list_name_plugin()]
-    return render_template("index.html", version=__version__, plugins=plugins)
+    return render_template("index.html", version=__version__, plugins=health(get_pm()))

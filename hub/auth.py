@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -38,7 +39,10 @@ def create_user(
         raise Invalid("password must be at least 12 characters", "password")
     if (role == "client_viewer") != (client is not None):
         raise Invalid("a client viewer needs --client, and only a client viewer has one", "client")
-    user = User(username=username, password_hash=generate_password_hash(password), role=role)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    user = User(
+        username=username, password_hash=generate_password_hash(password, method), role=role
+    )
     if person:
         user.person = db.session.scalar(select(Person).where(Person.key == person))
         if user.person is None:

@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # Secret key for sessions and CSRF; must be set in production.
     "SECRET_KEY": "dev-only-change-me",
+    # How passwords are hashed (werkzeug method string); tests use a cheap one.
+    "PASSWORD_HASH_METHOD": "scrypt",
     # Largest request body the hub accepts, in bytes.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # External plugins to load from the ``slahub`` entry-point group.

@@ -107,11 +107,11 @@ def retry_pending(older_than_seconds: float = 10, limit: int = 100) -> int:
         except Exception as exc:  # noqa: BLE001 - boundary: keep the event, record, go on
             db.session.rollback()
             log.exception("inbound event %s failed again", event_id)
-            _record_failure(event_id, exc)
+            record_failure(event_id, exc)
     return done
 
 
-def _record_failure(event_id: int, exc: BaseException) -> None:
+def record_failure(event_id: int, exc: BaseException) -> None:
     event = db.session.get(InboundEvent, event_id)
     event.attempts += 1
     event.error = f"{type(exc).__name__}: {exc}"

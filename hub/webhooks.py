@@ -57,8 +57,9 @@ def receive(source: str):  # noqa: ANN201 - a Flask view
         event = inbound.process(event_id, handler)
     except WebhookRejected as exc:
         return jsonify(error=str(exc), field=exc.field, event=event_id), exc.status
-    except Exception:  # noqa: BLE001 - boundary: the raw event is safe; the worker retries it
+    except Exception as exc:  # noqa: BLE001 - boundary: the raw event is safe; the worker retries it
         db.session.rollback()
         log.exception("webhook %s event %s failed; left for the worker to retry", source, event_id)
+        inbound.record_failure(event_id, exc)
         return jsonify(status="stored", event=event_id), 202
     return jsonify(status="processed", event=event_id, call=event.call_id), 202

@@ -41,6 +41,7 @@ def base_config(url: str, **extra: object) -> dict:
         "TESTING": True,
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret-key",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "ENABLED_PLUGINS": [],
         "PLUGIN_MODULES": ["tests.support.recorder"],
         "WEBHOOK_SECRETS": {"monitoring": SECRET},
@@ -150,3 +151,11 @@ def demo(app: Flask) -> dict:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def ctx(app: Flask, demo: dict) -> Iterator[Flask]:
+    """An app context with the demo data loaded."""
+    with app.app_context():
+        yield app
+        db.session.rollback()

@@ -88,6 +88,8 @@ class GenericSource:
         except ValidationError as exc:
             err = exc.errors()[0]
             field = ".".join(str(p) for p in err["loc"]) or "body"
+            if err["type"].startswith("union_tag"):  # missing or unknown "type"
+                field = "type"
             raise WebhookRejected(f"{field}: {err['msg']}", 422, field) from None
         if isinstance(event, UpdateEvent):
             return [

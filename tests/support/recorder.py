@@ -1,7 +1,8 @@
 """A test plugin that records every call hook it gets, one line per delivery, in a file.
 
 It works across processes (worker subprocesses load it through PLUGIN_MODULES):
-- ``HUB_TEST_RECORD_FILE``: where to append ``<delivery key> <hook> <call id>`` lines;
+- ``HUB_TEST_RECORD_FILE``: where to append one JSON line per delivery (key, hook, call id,
+  and the pid of the process that delivered it);
 - ``HUB_TEST_SLOW_SECONDS``: sleep this long before recording (to kill a worker mid-way).
 """
 
@@ -22,7 +23,7 @@ def _record(hook: str, call: CallView, delivery: Delivery, **extra: object) -> N
     slow = float(os.environ.get("HUB_TEST_SLOW_SECONDS", "0"))
     if slow:
         time.sleep(slow)
-    line = json.dumps({"key": delivery.key, "hook": hook, "call": call.id, **extra}) + "\n"
+    line = json.dumps({"key": delivery.key, "hook": hook, "call": call.id, "pid": os.getpid(), **extra}) + "\n"
     fd = os.open(os.environ["HUB_TEST_RECORD_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         os.write(fd, line.encode())
