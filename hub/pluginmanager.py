@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -80,7 +81,7 @@ def call_one(pm: pluggy.PluginManager, hook: str, plugin: str, **kwargs: Any) ->
 
 def plugin_setting(name: str, key: str, default: Any = None) -> Any:
     """A plugin's setting: ``HUB_<PLUGIN>_<KEY>`` in the environment, then ``PLUGINS``."""
-    env = os.environ.get(f"HUB_{name}_{key}".upper().replace("-", "_"))
+    env = os.environ.get(re.sub(r"[^A-Z0-9]", "_", f"HUB_{name}_{key}".upper()))
     if env is not None:
         return env
     return current_app.config["PLUGINS"].get(name, {}).get(key, default)
