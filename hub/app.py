@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from hub import NAME, config, pluginmanager
@@ -61,6 +62,14 @@ def _error_pages(app: Flask) -> None:
     def hub_error(exc: HubError):  # noqa: ANN202
         db.session.rollback()
         return jsonify(exc.to_json()), exc.status
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError):  # noqa: ANN202
+        # Two requests raced for the same unique key; the loser's change is rolled back whole.
+        db.session.rollback()
+        app.logger.info("refused a conflicting write: %s", exc.orig)
+        message = "conflicts with a concurrent change; nothing was saved"
+        return jsonify(error=message, field=None), 409
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # noqa: ANN202
