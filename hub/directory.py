@@ -24,15 +24,20 @@ from hub.models import (
 )
 
 
+def _noun(model: type) -> str:
+    """What one row is called in messages ("people" is not "peopl" plus an s)."""
+    return {"people": "person"}.get(model.__tablename__, model.__tablename__[:-1])
+
+
 def _unique(model: type, column: str, value: str) -> None:
     if db.session.scalar(select(model).where(getattr(model, column) == value)) is not None:
-        raise Conflict(f"{model.__tablename__[:-1]} {value!r} exists", column)
+        raise Conflict(f"{_noun(model)} {value!r} exists", column)
 
 
 def get(model: type, column: str, value: str) -> Any:
     row = db.session.scalar(select(model).where(getattr(model, column) == value))
     if row is None:
-        raise NotFound(f"no {model.__tablename__[:-1]} {value!r}", column)
+        raise NotFound(f"no {_noun(model)} {value!r}", column)
     return row
 
 
@@ -68,7 +73,32 @@ def create_contract(*, client: str, reference: str, targets: dict, **fields: Any
     return contract
 
 
+#: Columns a change may not empty: a null there is refused instead of failing the write.
+REQUIRED = {
+    "contract": (
+        "name",
+        "timezone",
+        "calendar",
+        "services",
+        "warning_percent",
+        "fixed_fee",
+        "hours_card",
+        "valid_from",
+    ),
+    "application": ("name", "product_line"),
+    "person": ("name", "kind", "lines", "roles", "active"),
+}
+
+
+def _no_nulls(fields: dict[str, Any], required: tuple[str, ...]) -> None:
+    """422 for a null in a NOT NULL column (else the commit fails with a 500)."""
+    for name in required:
+        if name in fields and fields[name] is None:
+            raise Invalid(f"{name} cannot be null", name)
+
+
 def update_contract(contract: Contract, **fields: Any) -> Contract:
+    _no_nulls(fields, REQUIRED["contract"])
     targets = fields.pop("targets", None)
     for name, value in fields.items():
         setattr(contract, name, value)
@@ -100,6 +130,7 @@ def create_application(
 
 
 def update_application(application: Application, **fields: Any) -> Application:
+    _no_nulls(fields, REQUIRED["application"])
     team = fields.pop("team", None)
     for name, value in fields.items():
         setattr(application, name, value)
@@ -116,9 +147,8 @@ def create_person(*, key: str, **fields: Any) -> Person:
 
 
 def update_person(person: Person, **fields: Any) -> Person:
+    _no_nulls(fields, REQUIRED["person"])
     for name, value in fields.items():
-        if value is None and name in ("name", "kind", "lines", "roles", "active"):
-            raise Invalid(f"{name} cannot be null", name)
         setattr(person, name, value)
     return person
 

@@ -180,4 +180,9 @@ class WebhookHandler(Protocol):
         """Check the request is genuine; return its delivery id or raise WebhookRejected."""
 
     def interpret(self, request: RawRequest) -> list[NewCall | CallUpdate]:
-        """Turn a verified request into actions; raise WebhookRejected if it makes no sense."""
+        """Turn a verified request into actions; raise WebhookRejected if it makes no sense.
+
+        Must not touch the database: it runs once in the web request (to refuse a
+        payload that makes no sense with a 4xx) and again in the worker, which applies
+        what it returns.
+        """

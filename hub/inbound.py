@@ -1,22 +1,27 @@
-"""Turning stored webhook events into calls and call changes.
+"""Turning stored webhook events into calls and call changes, in the worker.
 
-The raw event is committed first (so nothing is lost); then this module applies what
-the source's handler makes of it in a second transaction. An event whose payload makes
-no sense is kept as *rejected*; one that failed for another reason stays *received*
-and the worker's ``inbound-retry`` job tries it again.
+The web process only verifies a delivery, checks that its payload makes sense and
+stores it (see :mod:`hub.webhooks`); this module applies it. One worker at a time
+drains the events in arrival order (the ``inbound`` job), each in a savepoint of a
+batch transaction: an event the hub cannot apply (unknown client, refused transition)
+is kept as *rejected* with the reason; one that fails for another reason is retried with
+backoff and kept as *failed* after ``OUTBOX_MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from hub import calls
 from hub.db import db, utcnow
 from hub.errors import HubError
-from hub.hooktypes import CallUpdate, NewCall, RawRequest, WebhookHandler, WebhookRejected
+from hub.hooktypes import CallUpdate, NewCall, RawRequest, WebhookRejected
 from hub.models import Call, InboundEvent
+from hub.outbox import backoff
 from hub.pluginmanager import get_pm
 
 log = logging.getLogger(__name__)
@@ -56,63 +61,65 @@ def apply(action: NewCall | CallUpdate, actor: str, source: str) -> Call:
     return call
 
 
-def process(event_id: int, handler: WebhookHandler) -> InboundEvent:
-    """Interpret and apply a stored event; commits. Raises WebhookRejected for bad payloads."""
-    event = db.session.get(InboundEvent, event_id)
-    raw = RawRequest(source=event.source, headers=event.headers, body=event.body)
-    actor = f"webhook:{event.source}"
-    try:
-        last = None
-        for action in handler.interpret(raw):
-            last = apply(action, actor, event.source)
-        event = db.session.get(InboundEvent, event_id)
-        event.status, event.processed_at = "processed", utcnow()
-        event.call_id = last.id if last else None
-        event.attempts += 1
-        db.session.commit()
-        return event
-    except (WebhookRejected, HubError) as exc:
-        db.session.rollback()
-        status, field = (exc.status, exc.field)
-        message = exc.message if isinstance(exc, HubError) else str(exc)
-        event = db.session.get(InboundEvent, event_id)
-        event.status, event.error, event.processed_at = "rejected", message, utcnow()
-        event.attempts += 1
-        db.session.commit()
-        raise WebhookRejected(message, status, field) from exc
-
-
-def retry_pending(older_than_seconds: float = 10, limit: int = 100) -> int:
-    """Process events left *received* by a failure; used by the worker. Returns how many."""
-    cutoff = utcnow().timestamp() - older_than_seconds
-    rows = db.session.scalars(
-        select(InboundEvent)
-        .where(InboundEvent.status == "received")
-        .order_by(InboundEvent.id)
-        .limit(limit)
-    ).all()
-    pending = [(e.id, e.source) for e in rows if e.received_at.timestamp() < cutoff]
-    db.session.commit()
-    done = 0
-    for event_id, source in pending:
-        handler = get_pm().hook.hub_get_webhook_handler(source=source)
-        if handler is None:
-            log.warning("inbound event %s: no handler for source %s any more", event_id, source)
-            continue
-        try:
-            process(event_id, handler)
-            done += 1
-        except WebhookRejected as exc:
-            log.info("inbound event %s rejected: %s", event_id, exc)
-        except Exception as exc:  # noqa: BLE001 - boundary: keep the event, record, go on
-            db.session.rollback()
-            log.exception("inbound event %s failed again", event_id)
-            record_failure(event_id, exc)
-    return done
-
-
-def record_failure(event_id: int, exc: BaseException) -> None:
-    event = db.session.get(InboundEvent, event_id)
+def _handle(event: InboundEvent) -> None:
+    """Apply one event inside a savepoint and record the outcome on the event."""
     event.attempts += 1
+    handler = get_pm().hook.hub_get_webhook_handler(source=event.source)
+    if handler is None:
+        event.status, event.error = "failed", f"no plugin owns source {event.source!r} any more"
+        return
+    raw = RawRequest(source=event.source, headers=event.headers, body=event.body)
+    try:
+        with db.session.begin_nested():
+            last = None
+            for action in handler.interpret(raw):
+                last = apply(action, f"webhook:{event.source}", event.source)
+            db.session.flush()
+    except (WebhookRejected, HubError) as exc:
+        event.status, event.error = "rejected", getattr(exc, "message", None) or str(exc)
+        event.processed_at = utcnow()
+        log.info("inbound event %s rejected: %s", event.id, event.error)
+        return
+    except Exception as exc:  # noqa: BLE001 - boundary: keep the event, record, retry later
+        log.exception("inbound event %s failed", event.id)
+        record_failure(event, exc)
+        return
+    event.status, event.error, event.processed_at = "processed", None, utcnow()
+    event.call_id = last.id if last else None
+
+
+def record_failure(event: InboundEvent, exc: BaseException) -> None:
+    cfg = current_app.config
     event.error = f"{type(exc).__name__}: {exc}"
+    if event.attempts >= int(cfg["OUTBOX_MAX_ATTEMPTS"]):
+        event.status = "failed"
+        return
+    delay = backoff(
+        event.attempts, float(cfg["OUTBOX_BACKOFF_BASE"]), float(cfg["OUTBOX_BACKOFF_CAP"])
+    )
+    event.next_attempt_at = utcnow() + timedelta(seconds=delay)
+
+
+def drain(limit: int = 1000, batch: int = 50) -> int:
+    """Apply due events in arrival order, ``batch`` per transaction; returns how many."""
+    done, after = 0, 0  # each event is tried at most once per call
+    while done < limit:
+        events = db.session.scalars(
+            select(InboundEvent)
+            .where(
+                InboundEvent.status == "received",
+                InboundEvent.next_attempt_at <= utcnow(),
+                InboundEvent.id > after,
+            )
+            .order_by(InboundEvent.id)
+            .limit(batch)
+        ).all()
+        if not events:
+            break
+        for event in events:
+            _handle(event)
+        after = events[-1].id
+        db.session.commit()
+        done += len(events)
     db.session.commit()
+    return done

@@ -1,9 +1,10 @@
 """The durable outbox: hook deliveries written with the change that causes them.
 
 Delivery is at-least-once with a stable idempotency key (``Delivery.key``): a worker
-claims a batch under a lease, calls one plugin per delivery, and marks it done only if
-it still holds the lease. A worker that dies loses its lease; another takes over when
-the lease runs out. Keep plugin calls shorter than ``OUTBOX_LEASE_SECONDS``.
+claims a batch under a lease, renews the lease of each delivery as it starts it, calls
+one plugin per delivery, and marks it done only if it still holds the lease. A worker
+that dies loses its lease; another takes over when the lease runs out. Keep plugin calls
+shorter than ``OUTBOX_LEASE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def enqueue(hook: str, payload: dict[str, Any], call_id: int | None = None) -> i
 
 def backoff(attempts: int, base: float, cap: float) -> float:
     """Seconds to wait after ``attempts`` failures: exponential, capped, with equal jitter."""
-    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    delay = min(cap, base * 2 ** min(max(attempts - 1, 0), 64))  # 2**1024 overflows a float
     return delay / 2 + random.uniform(0, delay / 2)
 
 
@@ -57,6 +58,36 @@ def claim(worker_id: str, limit: int, lease_seconds: float) -> list[int]:
         )
     db.session.commit()
     return list(rows)
+
+
+def renew(delivery_id: int, worker_id: str, lease_seconds: float) -> bool:
+    """Extend the lease on a claimed delivery just before calling its plugin.
+
+    False when the lease ran out while the delivery waited in this worker's batch and
+    another worker has taken it (or it is no longer pending): then leave it alone.
+    The caller commits.
+    """
+    result = db.session.execute(
+        update(OutboxDelivery)
+        .where(
+            OutboxDelivery.id == delivery_id,
+            OutboxDelivery.locked_by == worker_id,
+            OutboxDelivery.state == "pending",
+        )
+        .values(locked_until=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    return result.rowcount == 1
+
+
+def release(delivery_ids: list[int], worker_id: str) -> None:
+    """Hand back claimed deliveries this worker will not try (it is stopping); commits."""
+    if delivery_ids:
+        db.session.execute(
+            update(OutboxDelivery)
+            .where(OutboxDelivery.id.in_(delivery_ids), OutboxDelivery.locked_by == worker_id)
+            .values(locked_by=None, locked_until=None)
+        )
+    db.session.commit()
 
 
 def _finish(delivery_id: int, worker_id: str, **values: Any) -> bool:

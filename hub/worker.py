@@ -1,7 +1,8 @@
 """The worker: delivers the outbox, runs periodic jobs, and says it is alive.
 
 Run it with ``slahub worker``; any number may run side by side. SIGTERM or SIGINT lets
-the current delivery finish, then the worker stops.
+the current delivery (or job) finish and hands the rest of the claimed batch back, then
+the worker stops.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import socket
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from hub import calls, outbox, scheduler
 from hub.db import db, utcnow
 from hub.hooktypes import CallView, Change, Delivery, DocSubject, Escalation, ExternalRef
 from hub.models import OutboxDelivery, WorkerHeartbeat
-from hub.pluginmanager import call_one, get_pm
+from hub.pluginmanager import call_one, get_pm, implementers
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +40,30 @@ _ARGUMENTS = {
 HEARTBEAT_SECONDS = 10
 
 
+class PluginMissing(RuntimeError):
+    """The delivery's plugin is not loaded in this worker, or lacks the hook."""
+
+
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def deliver(delivery_id: int, worker_id: str) -> bool:
     """Call the one plugin a claimed delivery is for; True when it succeeded."""
+    # The batch's lease may have run out while this delivery waited its turn.
+    if not outbox.renew(delivery_id, worker_id, float(current_app.config["OUTBOX_LEASE_SECONDS"])):
+        db.session.commit()
+        log.warning("delivery %s: lease lost before it was tried; skipped", delivery_id)
+        return False
     row = db.session.get(OutboxDelivery, delivery_id)
     hook, plugin, payload, attempts = row.hook, row.plugin, dict(row.payload), row.attempts + 1
-    db.session.commit()  # end the read transaction before calling out
-    kwargs = {name: _ARGUMENTS[name](value) for name, value in payload.items()}
-    kwargs["delivery"] = Delivery(id=delivery_id, attempt=attempts, key=f"outbox-{delivery_id}")
+    db.session.commit()  # keep the new lease; end the transaction before calling out
     try:
+        kwargs = {name: _ARGUMENTS[name](value) for name, value in payload.items()}
+        kwargs["delivery"] = Delivery(id=delivery_id, attempt=attempts, key=f"outbox-{delivery_id}")
+        if plugin not in implementers(get_pm(), hook):
+            # Not "done": calling no one must not look like a delivery (kept for re-drive).
+            raise PluginMissing(f"plugin {plugin!r} with {hook} is not loaded in this worker")
         result = call_one(get_pm(), hook, plugin, **kwargs)
         if result and "call" in payload:
             refs = [r if isinstance(r, ExternalRef) else ExternalRef(**r) for r in result]
@@ -67,12 +82,19 @@ def deliver(delivery_id: int, worker_id: str) -> bool:
     return True
 
 
-def drain_once(app: Flask, worker_id: str) -> int:
-    """Claim one batch and deliver it; returns how many deliveries were tried."""
+def drain_once(app: Flask, worker_id: str, stopping: Callable[[], bool] = lambda: False) -> int:
+    """Claim one batch and deliver it; returns how many deliveries were tried.
+
+    When ``stopping()`` turns true, the rest of the batch is handed back after the
+    delivery in progress, for another worker to take at once.
+    """
     cfg = app.config
     ids = outbox.claim(worker_id, int(cfg["WORKER_BATCH"]), float(cfg["OUTBOX_LEASE_SECONDS"]))
-    for delivery_id in ids:
+    for n, delivery_id in enumerate(ids, 1):
         deliver(delivery_id, worker_id)
+        if stopping() and n < len(ids):
+            outbox.release(ids[n:], worker_id)
+            return n
     return len(ids)
 
 
@@ -106,17 +128,33 @@ class Worker:
             scheduler.ensure_rows(jobs)
             last_beat = 0.0
             log.info("worker %s started with jobs %s", self.worker_id, [j.name for j in jobs])
+            idle = float(cfg["WORKER_IDLE_SECONDS"])
+            pause = idle
             while not self.stopping:
-                if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
-                    heartbeat(self.worker_id)
-                    last_beat = time.monotonic()
-                scheduler.run_due(jobs, self.worker_id, float(cfg["OUTBOX_LEASE_SECONDS"]))
-                tried = drain_once(self.app, self.worker_id)
-                db.session.remove()
+                try:
+                    if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
+                        heartbeat(self.worker_id)
+                        last_beat = time.monotonic()
+                    scheduler.run_due(jobs, self.worker_id, float(cfg["OUTBOX_LEASE_SECONDS"]))
+                    if self.stopping:
+                        break
+                    tried = drain_once(self.app, self.worker_id, lambda: self.stopping)
+                    pause = idle
+                except OperationalError as exc:
+                    # The database went away (restart, failover, network, SQLite busy): try
+                    # again on a new connection; what this worker held comes back by lease.
+                    if once:
+                        raise
+                    log.warning(
+                        "worker %s: database error, retrying: %s", self.worker_id, exc.orig or exc
+                    )
+                    tried, pause = 0, min(max(pause * 2, idle), 30.0)
+                finally:
+                    db.session.remove()
                 if tried == 0:
                     if once:
                         return
-                    time.sleep(float(cfg["WORKER_IDLE_SECONDS"]))
+                    time.sleep(pause)
 
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)

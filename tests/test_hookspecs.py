@@ -155,7 +155,7 @@ def test_hook_hub_report_health(app, monkeypatch):
 def test_hook_hub_register_jobs(app, record_file):
     with app.app_context():
         jobs = {job.name: job for job in scheduler.collect()}
-        assert {"inbound-retry", "extras-tick"} <= set(jobs)
+        assert {"inbound", "extras-tick"} <= set(jobs)
         scheduler.ensure_rows(list(jobs.values()))
         assert scheduler.run_due([jobs["extras-tick"]], "w1", 60) == 1
         assert scheduler.run_due([jobs["extras-tick"]], "w1", 60) == 0  # next run in an hour

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,7 +12,7 @@ from sqlalchemy import Select, func, select
 
 from hub.auth import user_for_token
 from hub.db import db
-from hub.errors import Forbidden, Invalid, Unauthorized
+from hub.errors import Forbidden, Invalid, NotFound, Unauthorized
 from hub.models import User
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,6 +20,8 @@ M = TypeVar("M", bound=BaseModel)
 
 #: Endpoints that answer without a token.
 PUBLIC = {"api.openapi"}
+#: The largest id a row can have (the id columns are 32-bit INTEGER on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 
 def doc(
@@ -48,11 +51,29 @@ def authenticate() -> None:
     user = user_for_token(token.strip())
     if user is None:
         raise Unauthorized("unknown or revoked token", "Authorization")
+    if db.session.dirty:  # the token's last use was noted; keep it even if the request fails
+        db.session.commit()
     g.user = user
     view = current_app.view_functions.get(request.endpoint)
     roles = getattr(view, "api_doc", {}).get("roles", ())
     if roles and user.role not in roles:
         raise Forbidden(f"role {user.role} may not do this; needs one of {', '.join(roles)}")
+
+
+@bp.before_request
+def check_url() -> None:
+    """Refuse URL values no database can look up: NUL characters and ids beyond INTEGER.
+
+    PostgreSQL rejects both with a driver error, which would otherwise be a 500.
+    """
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, int) and value > MAX_ID:
+            raise NotFound(f"no {name} {value}", name)
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid(f"{name} contains a NUL character", name)
+    for name, value in request.args.items(multi=True):
+        if "\x00" in value:
+            raise Invalid(f"{name} contains a NUL character", name)
 
 
 def current_user() -> User:
@@ -69,20 +90,42 @@ def parse(model: type[M]) -> M:
     if not raw:
         raise Invalid("request body is empty; a JSON object is expected", "body")
     try:
-        return model.model_validate_json(raw, strict=True)
+        data = model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         if err["type"] == "json_invalid":
             raise Invalid(f"body is not valid JSON: {err['msg']}", "body", status=400) from None
         field = ".".join(str(p) for p in err["loc"]) or "body"
         raise Invalid(f"{field}: {err['msg']}", field) from None
+    _storable(data.model_dump(), "")
+    return data
+
+
+def _storable(value: Any, path: str) -> None:
+    """Refuse what a database cannot store: NUL characters (PostgreSQL text) and NaN or
+    infinite numbers (JSON columns), which free-form fields such as ``calendar`` admit."""
+    field = path or "body"
+    if isinstance(value, str) and "\x00" in value:
+        raise Invalid(f"{field} contains a NUL character", field)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Invalid(f"{field} is not a finite number", field)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key, path)
+            _storable(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _storable(item, f"{path}.{index}" if path else str(index))
 
 
 def query_int(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query argument in ``low..high`` (ASCII digits only: ``int()`` takes
+    other Unicode digits and refuses very long ones)."""
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit() or not low <= int(value) <= high:
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(high))
+    if not digits or not low <= int(value) <= high:
         raise Invalid(f"{name} must be a whole number from {low} to {high}", name)
     return int(value)
 

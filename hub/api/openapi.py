@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app, jsonify
 
 from hub import __version__
-from hub.api import bp, doc
+from hub.api import MAX_ID, PUBLIC, bp, doc
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -21,8 +21,10 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in _PARAM.findall(rule):
-        kind = "integer" if converter == "int" else "string"
-        params.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+        schema: dict[str, Any] = {"type": "string"}
+        if converter == "int":  # werkzeug's int takes no sign; ids end at INTEGER's range
+            schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return _PARAM.sub(r"{\2}", rule), params
 
 
@@ -36,7 +38,7 @@ def build() -> dict[str, Any]:
         }
     }
     for rule in current_app.url_map.iter_rules():
-        if not rule.rule.startswith(bp.url_prefix) or rule.endpoint == "api.openapi":
+        if not rule.rule.startswith(bp.url_prefix):
             continue
         view = current_app.view_functions[rule.endpoint]
         note = view.api_doc
@@ -67,6 +69,8 @@ def build() -> dict[str, Any]:
                     },
                 },
             }
+            if rule.endpoint in PUBLIC:
+                op["security"] = []
             if note["roles"]:
                 op["description"] = "Roles: " + ", ".join(note["roles"])
             if note["body"] is not None:

@@ -12,11 +12,14 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+#: An outside system's name in a call link (the column holds 50 characters).
+System = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,49}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(max_length=100_000)]
@@ -37,6 +40,8 @@ Service = Literal[
 ]
 Minutes = Annotated[int, Field(ge=1, le=525_600)]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2)]
+#: The hours card's column is NUMERIC(10, 2): two digits fewer than the fee's.
+HoursMoney = Annotated[Decimal, Field(ge=0, le=Decimal("99999999.99"), decimal_places=2)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,490}$")]
 
 
@@ -45,7 +50,7 @@ class In(BaseModel):
 
 
 class LinkIn(In):
-    system: Key
+    system: System
     key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     url: Url | None = None
 
@@ -71,12 +76,13 @@ class CallPatch(In):
     assignee: Key | None = None
     note: LongText | None = None
 
-    @model_validator(mode="after")
-    def _no_nulls(self) -> CallPatch:
-        for name in ("title", "priority", "category", "line"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator("title", "priority", "category", "line")
+    @classmethod
+    def _no_nulls(cls, value: str | None) -> str:
+        """Only the assignee and the note may be null (a field-level check names the field)."""
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
 
 
 class TransitionIn(In):
@@ -146,18 +152,21 @@ class ContractPatch(In):
     services: Annotated[list[Service], Field(max_length=10)] | None = None
     warning_percent: Annotated[int, Field(ge=1, le=99)] | None = None
     fixed_fee: Money | None = None
-    hours_card: Money | None = None
+    hours_card: HoursMoney | None = None
     valid_from: date | None = None
     valid_until: date | None = None
     targets: dict[Priority, TargetIn] | None = None
 
     _zone = field_validator("timezone")(_check_zone)
 
-    @model_validator(mode="after")
-    def _dates(self) -> ContractPatch:
-        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+    @field_validator("valid_until")
+    @classmethod
+    def _dates(cls, value: date | None, info: ValidationInfo) -> date | None:
+        """Checked on the field (valid_from comes first) so that the error names it."""
+        start = info.data.get("valid_from")
+        if start and value and value < start:
             raise ValueError("valid_until is before valid_from")
-        return self
+        return value
 
 
 class ContractIn(ContractPatch):
@@ -168,12 +177,13 @@ class ContractIn(ContractPatch):
     valid_from: date
     targets: dict[Priority, TargetIn]
 
-    @model_validator(mode="after")
-    def _all_priorities(self) -> ContractIn:
-        missing = [p for p in ("P1", "P2", "P3", "P4") if p not in self.targets]
+    @field_validator("targets")
+    @classmethod
+    def _all_priorities(cls, value: dict[str, TargetIn]) -> dict[str, TargetIn]:
+        missing = [p for p in ("P1", "P2", "P3", "P4") if p not in value]
         if missing:
             raise ValueError(f"targets lacks {', '.join(missing)}")
-        return self
+        return value
 
 
 class MemberIn(In):

@@ -8,4 +8,5 @@ from hub.hooktypes import Job
 
 @hookimpl(trylast=True)
 def hub_register_jobs() -> list[Job]:
-    return [Job(name="inbound-retry", interval=30, run=inbound.retry_pending)]
+    # Interval 0: applied on every turn of the worker's loop, one worker at a time.
+    return [Job(name="inbound", interval=0, run=inbound.drain)]

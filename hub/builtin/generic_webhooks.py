@@ -83,6 +83,8 @@ class GenericSource:
             data = json.loads(request.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise WebhookRejected(f"body is not JSON: {exc}", 400, "body") from None
+        if not isinstance(data, dict):
+            raise WebhookRejected("body must be a JSON object", 422, "body")
         try:
             event = Event.validate_python(data)
         except ValidationError as exc:

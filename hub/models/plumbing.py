@@ -15,7 +15,10 @@ class InboundEvent(db.Model):
     """A webhook delivery exactly as it arrived, stored before the hub answers."""
 
     __tablename__ = "inbound_events"
-    __table_args__ = (UniqueConstraint("source", "delivery_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "delivery_id"),
+        Index("ix_inbound_events_due", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(50))
@@ -23,9 +26,10 @@ class InboundEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
     body: Mapped[bytes] = mapped_column(LargeBinary)
-    # received → processed | rejected (the payload made no sense; kept for the record)
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    # received → processed | rejected (made no sense to the hub) | failed (after retries)
+    status: Mapped[str] = mapped_column(String(20), default="received")
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))

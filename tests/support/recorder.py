@@ -23,7 +23,8 @@ def _record(hook: str, call: CallView, delivery: Delivery, **extra: object) -> N
     slow = float(os.environ.get("HUB_TEST_SLOW_SECONDS", "0"))
     if slow:
         time.sleep(slow)
-    line = json.dumps({"key": delivery.key, "hook": hook, "call": call.id, "pid": os.getpid(), **extra}) + "\n"
+    record = {"key": delivery.key, "hook": hook, "call": call.id, "pid": os.getpid(), **extra}
+    line = json.dumps(record) + "\n"
     fd = os.open(os.environ["HUB_TEST_RECORD_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         os.write(fd, line.encode())

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 14:03:06.950783
+Create Date: 2026-11-28 14:41:20.991588
 
 """
 
@@ -294,6 +294,7 @@ def upgrade():
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("call_id", sa.Integer(), nullable=True),
@@ -304,7 +305,7 @@ def upgrade():
         sa.UniqueConstraint("source", "delivery_id", name=op.f("uq_inbound_events_source")),
     )
     with op.batch_alter_table("inbound_events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_inbound_events_status"), ["status"], unique=False)
+        batch_op.create_index("ix_inbound_events_due", ["status", "next_attempt_at"], unique=False)
 
     op.create_table(
         "outbox",
@@ -365,7 +366,7 @@ def downgrade():
 
     op.drop_table("outbox")
     with op.batch_alter_table("inbound_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_inbound_events_status"))
+        batch_op.drop_index("ix_inbound_events_due")
 
     op.drop_table("inbound_events")
     with op.batch_alter_table("call_links", schema=None) as batch_op:

@@ -1,0 +1,659 @@
+"""Webhook ingest benchmark: signed generic deliveries against a no-op request.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/ingest.py [--seconds N] [--rounds N] [--concurrency N]
+
+It builds a throw-away instance (SQLite, migrated, demo data), serves it with gunicorn
+(2 sync workers) and drives it from a separate load process (one thread, a small
+selectors-based HTTP/1.1 client). Each round runs a closed-loop no-op run (``GET /healthz``),
+a closed-loop ingest run (``POST /webhooks/bench``, one call per delivery) and an
+open-loop ingest run at a fixed rate; the summary shows the medians over the rounds.
+At the end the database is checked: calls = the demo's calls + the 202 answers.
+
+Exit status: 0 when the run completed (targets missed or not), 1 when the database
+check failed, 2 when the run itself broke (setup failed, the server did not start or
+died, no ingest request succeeded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import hashlib
+import hmac
+import http.client
+import json
+import math
+import multiprocessing
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+SOURCE = "bench"
+RATIO_TARGET = 0.40
+P99_TARGET_MS = 100.0
+REQUEST_TIMEOUT = 30.0
+
+# --------------------------------------------------------------------------------------
+# Load side: runs in its own process (see load()); nothing here imports the hub.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    kind: str  # "noop" | "ingest"
+    mode: str  # "closed" | "open"
+    wall: float = 0.0  # seconds from the first send to the last answer
+    ok: int = 0  # answers with the expected status (200 no-op, 202 ingest)
+    processed: int = 0  # ingest 202 answers whose body says "processed"
+    errors: Counter = field(default_factory=Counter)  # unexpected status / failure → count
+    latencies: list[float] = field(default_factory=list)  # seconds, one per answered request
+    send_lag: list[float] = field(default_factory=list)  # open loop: actual − scheduled send
+    load_cpu: float = 0.0  # CPU seconds the load process spent on this run
+    server_cpu: float = 0.0  # CPU seconds gunicorn (master + workers) spent meanwhile
+    machine_cpu: float = 0.0  # CPU seconds the whole machine was busy meanwhile
+
+    @property
+    def other_cpu(self) -> float:
+        """CPU seconds of everything else (other processes, kernel work not charged to us)."""
+        return max(self.machine_cpu - self.server_cpu - self.load_cpu, 0.0)
+
+    @property
+    def requests(self) -> int:
+        return self.ok + sum(self.errors.values())
+
+
+class _Exchange:
+    """One request in flight on one non-blocking socket."""
+
+    __slots__ = ("sock", "out", "data", "buf", "t0", "reused", "deadline")
+
+    def __init__(self, sock: socket.socket, data: bytes, t0: float, reused: bool) -> None:
+        self.sock, self.data, self.t0, self.reused = sock, data, t0, reused
+        self.out = memoryview(data)
+        self.buf = bytearray()
+        self.deadline = time.perf_counter() + REQUEST_TIMEOUT
+
+
+def _parse(buf: bytearray, eof: bool) -> tuple[int, bytes, bool] | None:
+    """(status, body, close) once ``buf`` holds a whole response, else None."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = bytes(buf[:end]).split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length, close = None, False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            close = value.strip().lower() == b"close"
+    if length is None:  # no length: the body runs to the end of the connection
+        return (status, bytes(buf[end + 4 :]), True) if eof else None
+    if len(buf) - end - 4 < length:
+        return None
+    return status, bytes(buf[end + 4 : end + 4 + length]), close
+
+
+class _Client:
+    """A minimal HTTP/1.1 client on ``selectors``: many requests in flight, one thread.
+
+    Much cheaper per request than asyncio streams or http.client (which matters: the
+    load shares two cores with the server). Connections are kept alive when the server
+    allows it; gunicorn's sync workers close each one, so each request connects anew.
+    """
+
+    def __init__(self, addr: tuple[str, int], kind: str, res: RunResult) -> None:
+        self.addr, self.kind, self.res = addr, kind, res
+        self.sel = selectors.DefaultSelector()
+        self.idle: list[socket.socket] = []
+        self.inflight: set[_Exchange] = set()
+        self.last = time.perf_counter()  # when the last request ended (answered or failed)
+
+    def send(self, data: bytes, t0: float, fresh: bool = False) -> None:
+        """Start a request; its latency counts from ``t0`` (a perf_counter value)."""
+        reused = bool(self.idle) and not fresh
+        if reused:
+            sock = self.idle.pop()
+        else:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            err = sock.connect_ex(self.addr)
+            if err not in (0, errno.EINPROGRESS):
+                sock.close()
+                self.res.errors[f"connect: {errno.errorcode.get(err, err)}"] += 1
+                return
+        ex = _Exchange(sock, data, t0, reused)
+        self.inflight.add(ex)
+        self.sel.register(sock, selectors.EVENT_WRITE, ex)
+
+    def poll(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds and move every ready request along."""
+        for key, _ in self.sel.select(timeout):
+            ex: _Exchange = key.data
+            try:
+                if ex.out:
+                    ex.out = ex.out[ex.sock.send(ex.out) :]
+                    if not ex.out:
+                        self.sel.modify(ex.sock, selectors.EVENT_READ, ex)
+                    continue
+                chunk = ex.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError as exc:
+                self._fail(ex, type(exc).__name__)
+                continue
+            ex.buf += chunk
+            answer = _parse(ex.buf, eof=not chunk)
+            if answer is not None:
+                self._done(ex, *answer)
+            elif not chunk:
+                self._fail(ex, "connection closed early")
+
+    def expire(self) -> None:
+        now = time.perf_counter()
+        for ex in [ex for ex in self.inflight if ex.deadline < now]:
+            self._fail(ex, "timeout")
+
+    def _drop(self, ex: _Exchange, keep: bool) -> None:
+        self.last = time.perf_counter()
+        self.inflight.discard(ex)
+        self.sel.unregister(ex.sock)
+        if keep:
+            self.idle.append(ex.sock)
+        else:
+            ex.sock.close()
+
+    def _fail(self, ex: _Exchange, why: str) -> None:
+        self._drop(ex, keep=False)
+        if ex.reused and not ex.buf:  # a kept-alive connection went stale: once more
+            self.send(ex.data, ex.t0, fresh=True)
+        else:
+            self.res.errors[why] += 1
+
+    def _done(self, ex: _Exchange, status: int, body: bytes, close: bool) -> None:
+        self._drop(ex, keep=not close)
+        res = self.res
+        if status == (200 if self.kind == "noop" else 202):
+            res.ok += 1
+            res.latencies.append(self.last - ex.t0)
+            if self.kind == "ingest":
+                with contextlib.suppress(ValueError):
+                    res.processed += json.loads(body).get("status") == "processed"
+        else:
+            res.errors[f"HTTP {status}"] += 1
+
+    def close(self) -> None:
+        for sock in self.idle:
+            sock.close()
+        self.sel.close()
+
+
+class _Requests:
+    """Pre-encoded requests: the constant no-op and freshly signed ingest deliveries."""
+
+    def __init__(self, host: str, port: int, secret: str, tag: str) -> None:
+        self.host = f"{host}:{port}".encode()
+        self.secret = secret.encode()
+        self.tag = tag
+        self.n = 0
+        self.noop = b"GET /healthz HTTP/1.1\r\nHost: " + self.host + b"\r\n\r\n"
+
+    def ingest(self) -> bytes:
+        self.n += 1
+        ref = f"{self.tag}-{self.n}"
+        body = json.dumps(
+            {
+                "type": "call.create",
+                "client": "amarant",
+                "title": f"Benchmark call {ref}",
+                "priority": "P3",
+                "category": "incident",
+                "ref": ref,
+            },
+            separators=(",", ":"),
+        ).encode()
+        sig = hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        return (
+            b"POST /webhooks/" + SOURCE.encode() + b" HTTP/1.1\r\nHost: " + self.host
+            + b"\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\nX-Hub-Signature-256: sha256=" + sig.encode()
+            + b"\r\nX-Delivery-Id: " + ref.encode()
+            + b"\r\n\r\n" + body
+        )  # fmt: skip
+
+
+def _closed(client: _Client, make: Callable[[], bytes], seconds: float, concurrency: int) -> float:
+    """``concurrency`` requests in flight; each answer starts the next. Returns wall time."""
+    start = time.perf_counter()
+    deadline = start + seconds
+    now = tick = start
+    while now < deadline or client.inflight:
+        for _ in range(concurrency - len(client.inflight) if now < deadline else 0):
+            client.send(make(), time.perf_counter())
+        client.poll(0.5)
+        now = time.perf_counter()
+        if now - tick > 0.5:
+            client.expire()
+            tick = now
+    return max(client.last - start, 1e-9)
+
+
+def _open(client: _Client, make: Callable[[], bytes], rate: float, seconds: float) -> float:
+    """Sends scheduled at a fixed rate; latency counts from the scheduled send time.
+
+    Returns wall time; the lateness of each actual send goes to ``send_lag``.
+    """
+    start = time.perf_counter() + 0.05
+    total, sent, tick = int(rate * seconds), 0, start
+    while sent < total or client.inflight:
+        now = time.perf_counter()
+        while sent < total and start + sent / rate <= now:
+            scheduled = start + sent / rate
+            client.res.send_lag.append(time.perf_counter() - scheduled)
+            client.send(make(), scheduled)
+            sent += 1
+        wait = start + sent / rate - time.perf_counter() if sent < total else 0.5
+        client.poll(max(wait, 0.0))
+        if now - tick > 0.5:
+            client.expire()
+            tick = now
+    return max(client.last - start, 1e-9)
+
+
+def load(
+    host: str, port: int, secret: str, tag: str, kind: str, mode: str, seconds: float, **kw
+) -> RunResult:
+    """One run, executed in the load process. ``kw``: concurrency (closed) or rate (open)."""
+    reqs = _Requests(host, port, secret, tag)
+    make = (lambda: reqs.noop) if kind == "noop" else reqs.ingest
+    res = RunResult(kind, mode)
+    client = _Client((host, port), kind, res)
+    cpu = time.process_time()
+    if mode == "closed":
+        res.wall = _closed(client, make, seconds, kw["concurrency"])
+    else:
+        res.wall = _open(client, make, kw["rate"], seconds)
+    res.load_cpu = time.process_time() - cpu
+    client.close()
+    return res
+
+
+def _load_process(conn: Connection) -> None:
+    """The load process: runs the jobs it receives until it receives None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the orchestrator's business
+    conn.send("ready")
+    while (job := conn.recv()) is not None:
+        args, kw = job
+        try:
+            conn.send(load(*args, **kw))
+        except Exception:  # noqa: BLE001 - reported by the orchestrator, which stops
+            conn.send(traceback.format_exc())
+    conn.close()
+
+
+class LoadProcess:
+    """A separate process (spawned, so it shares nothing with us) that runs the load."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_load_process, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+        self.busy = True
+        self._recv()  # "ready": it is up before anything is timed
+        self.busy = False
+
+    def run(self, *args: object, **kw: object) -> RunResult:
+        self.busy = True
+        self.conn.send((args, kw))
+        answer = self._recv()
+        self.busy = False
+        if isinstance(answer, str):
+            raise RunBroken(f"the load process failed:\n{answer}")
+        return answer
+
+    def _recv(self) -> RunResult | str:
+        try:
+            return self.conn.recv()
+        except EOFError:
+            raise RunBroken(f"the load process died ({self.proc.exitcode})") from None
+
+    def close(self) -> None:
+        if not self.busy:  # idle: ask it to stop; in the middle of a run (Ctrl-C): stop it
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.proc.join(timeout=5)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join()
+
+
+# --------------------------------------------------------------------------------------
+# Orchestration: instance, gunicorn, runs, report, database check, clean-up.
+# --------------------------------------------------------------------------------------
+
+
+class RunBroken(Exception):
+    """The benchmark could not run (as opposed to a target being missed)."""
+
+
+def _pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (``values`` in seconds → milliseconds); nan when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of ``pid`` and its direct children (gunicorn master + workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # fields from 3 (state) on
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot (all but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="slahub-bench-"))
+        self.db_path = self.tmp / "hub.sqlite3"
+        self.secret = "bench-" + secrets.token_hex(16)
+        self.port = _free_port()
+        self.server: subprocess.Popen | None = None
+        self.log = self.tmp / "gunicorn.log"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        self.env.update(
+            HUB_INSTANCE_PATH=str(self.tmp),
+            HUB_DATABASE_URL=f"sqlite:///{self.db_path}",
+            HUB_SECRET_KEY=secrets.token_hex(16),
+            HUB_ENABLED_PLUGINS=args.plugins,
+            **{f"HUB_WEBHOOK_SECRET_{SOURCE.upper()}": self.secret},
+        )
+        self.demo_calls = 0  # calls in the database before the first run (the demo's 3)
+        self.runs = 0
+        self.accepted = 0  # 202 answers to ingest deliveries, all runs (warm-up included)
+        self.processed = 0
+        self.errors: Counter = Counter()
+
+    # -- set-up and tear-down -----------------------------------------------------------
+
+    def prepare(self) -> None:
+        for cmd in (["db", "upgrade"], ["demo"]):
+            done = subprocess.run(
+                [str(BIN / "slahub"), *cmd], cwd=ROOT, env=self.env, capture_output=True, text=True
+            )
+            if done.returncode != 0:
+                raise RunBroken(f"slahub {' '.join(cmd)} failed:\n{done.stdout}{done.stderr}")
+        self.demo_calls = self._count_calls()
+        if self.demo_calls == 0:
+            raise RunBroken("slahub demo loaded no calls")
+
+    def _count_calls(self) -> int:
+        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)) as db:
+            return db.execute("SELECT count(*) FROM calls").fetchone()[0]
+
+    def start_server(self) -> None:
+        cmd = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{self.port}", "wsgi:app"]
+        with open(self.log, "wb") as log:
+            self.server = subprocess.Popen(
+                cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us; we stop gunicorn ourselves
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise RunBroken(f"gunicorn exited with {self.server.returncode}:\n{self._log()}")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+            try:
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                conn.close()
+            time.sleep(0.1)
+        raise RunBroken(f"gunicorn did not answer /healthz within 30 s:\n{self._log()}")
+
+    def stop_server(self) -> None:
+        if self.server is None or self.server.poll() is not None:
+            return
+        self.server.send_signal(signal.SIGTERM)  # graceful: in-flight requests finish
+        try:
+            self.server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait()
+
+    def cleanup(self) -> None:
+        try:
+            self.stop_server()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _log(self) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+        except OSError:
+            return "(no gunicorn log)"
+
+    # -- runs ---------------------------------------------------------------------------
+
+    def run(self, loader: LoadProcess, kind: str, mode: str, seconds: float) -> RunResult:
+        self.runs += 1
+        kw = {"rate": self.args.rate} if mode == "open" else {"concurrency": self.args.concurrency}
+        tag = f"{secrets.token_hex(3)}-r{self.runs}"
+        server_cpu, machine_cpu = _cpu_seconds(self.server.pid), _machine_cpu_seconds()
+        res = loader.run("127.0.0.1", self.port, self.secret, tag, kind, mode, seconds, **kw)
+        res.server_cpu = _cpu_seconds(self.server.pid) - server_cpu
+        res.machine_cpu = _machine_cpu_seconds() - machine_cpu
+        if self.server.poll() is not None:
+            raise RunBroken(f"gunicorn died during a run:\n{self._log()}")
+        if kind == "ingest":
+            self.accepted += res.ok
+            self.processed += res.processed
+        self.errors.update({f"{kind}/{k}": v for k, v in res.errors.items()})
+        return res
+
+    # -- the database check -------------------------------------------------------------
+
+    def check_database(self) -> bool:
+        with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)) as db:
+            calls = db.execute("SELECT count(*) FROM calls").fetchone()[0]
+            bench_calls = db.execute(
+                "SELECT count(*) FROM calls WHERE source = ?", (SOURCE,)
+            ).fetchone()[0]
+            events = dict(
+                db.execute(
+                    "SELECT status, count(*) FROM inbound_events WHERE source = ? GROUP BY status",
+                    (SOURCE,),
+                ).fetchall()
+            )
+        expected = self.demo_calls + self.accepted
+        ok = calls == expected
+        rows = [
+            ("202 answers to ingest (warm-up included)", self.accepted),
+            ("  of which body status 'processed'", self.processed),
+            ("calls in the database", f"{calls} (source {SOURCE!r}: {bench_calls})"),
+            (f"expected: {self.demo_calls} demo + {self.accepted}", expected),
+            ("result", "OK" if ok else "MISMATCH"),
+            ("inbound events by status", events),
+        ]
+        print("\nDatabase check (after gunicorn stopped)")
+        for label, value in rows:
+            print(f"  {label:<42}: {value}")
+        return ok
+
+
+def _line(label: str, res: RunResult) -> str:
+    rate = res.ok / res.wall if res.wall > 0 else 0.0
+    per = "req/s" if res.kind == "noop" else "calls/s"
+    n = max(res.requests, 1)
+    text = (
+        f"{label:<22} {rate:8.1f} {per:<7}  p50 {_pct(res.latencies, 50):7.1f} ms"
+        f"  p99 {_pct(res.latencies, 99):7.1f} ms  n={res.ok:<6} errors={sum(res.errors.values())}"
+        f"  | load cpu {res.load_cpu / res.wall:4.0%} ({res.load_cpu / n * 1e6:4.0f} µs/req)"
+        f"  server cpu {res.server_cpu / res.wall:4.2f} cores"
+        f" ({res.server_cpu / n * 1e3:5.2f} ms/req)  others {res.other_cpu / res.wall:4.2f} cores"
+    )
+    if res.mode == "open":
+        text += f"  send lag p99 {_pct(res.send_lag, 99):5.1f} ms"
+    if res.errors:
+        text += f"\n{'':22} errors: {dict(res.errors)}"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=10, help="length of each closed-loop run")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of no-op / ingest / open loop")
+    ap.add_argument("--concurrency", type=int, default=4, help="connections in closed loop")
+    ap.add_argument("--rate", type=float, default=100, help="open-loop requests per second")
+    ap.add_argument("--open-seconds", type=float, default=10, help="length of the open-loop run")
+    ap.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per kind")
+    ap.add_argument("--plugins", default="[]", help="HUB_ENABLED_PLUGINS for the server")
+    args = ap.parse_args(argv)
+
+    bench = Bench(args)
+    loader = None
+    try:
+        loader = LoadProcess()
+        bench.prepare()
+        bench.start_server()
+        print(
+            f"SLA Hub ingest benchmark: gunicorn 2 sync workers on 127.0.0.1:{bench.port}, "
+            f"SQLite in {bench.tmp}, {os.cpu_count()} CPUs; load: 1 process, selectors, "
+            f"{args.concurrency} connections closed loop; {args.seconds:g} s per run, "
+            f"{args.rounds} rounds"
+        )
+        for kind in ("noop", "ingest"):
+            print(_line(f"warm-up {kind}", bench.run(loader, kind, "closed", args.warmup)))
+        noop, ingest, opened = [], [], []
+        for r in range(1, args.rounds + 1):
+            noop.append(bench.run(loader, "noop", "closed", args.seconds))
+            print(_line(f"round {r} no-op", noop[-1]))
+            ingest.append(bench.run(loader, "ingest", "closed", args.seconds))
+            print(_line(f"round {r} ingest", ingest[-1]))
+            opened.append(bench.run(loader, "ingest", "open", args.open_seconds))
+            print(_line(f"round {r} ingest @{args.rate:g}/s", opened[-1]))
+        if bench.accepted == 0:
+            raise RunBroken(f"no ingest delivery was accepted: {dict(bench.errors)}")
+        _summary(args, noop, ingest, opened, bench)
+        bench.stop_server()
+        return 0 if bench.check_database() else 1
+    except RunBroken as exc:
+        print(f"benchmark broken: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        try:
+            if loader is not None:
+                loader.close()
+        finally:
+            bench.cleanup()
+
+
+def _summary(
+    args: argparse.Namespace,
+    noop: list[RunResult],
+    ingest: list[RunResult],
+    opened: list[RunResult],
+    bench: Bench,
+) -> None:
+    med = statistics.median
+    noop_rate = med(r.ok / r.wall for r in noop)
+    ingest_rate = med(r.ok / r.wall for r in ingest)
+    ratio = ingest_rate / noop_rate if noop_rate else math.nan
+    open_p50 = med(_pct(r.latencies, 50) for r in opened)
+    open_p99 = med(_pct(r.latencies, 99) for r in opened)
+    pooled = [x for r in opened for x in r.latencies]
+    others = med(r.other_cpu / r.wall for r in (*noop, *ingest, *opened))
+
+    def row(label: str, value: str) -> None:
+        print(f"  {label:<28}: {value}")
+
+    print(f"\nSummary (median of {len(noop)} rounds)")
+    row("no-op req/s", f"{noop_rate:8.1f}")
+    row("ingest calls/s", f"{ingest_rate:8.1f}")
+    met = "met" if ratio >= RATIO_TARGET else "MISSED"
+    row("ratio ingest/no-op", f"{ratio:8.3f}   target >= {RATIO_TARGET:.2f}: {met}")
+    for name, runs in (("no-op", noop), ("ingest", ingest)):
+        p50 = med(_pct(r.latencies, 50) for r in runs)
+        p99 = med(_pct(r.latencies, 99) for r in runs)
+        row(f"{name} closed p50 / p99", f"{p50:8.1f} / {p99:.1f} ms")
+    met = "met" if open_p99 < P99_TARGET_MS else "MISSED"
+    row(
+        f"ingest @{args.rate:g}/s p50 / p99",
+        f"{open_p50:8.1f} / {open_p99:.1f} ms   target p99 < {P99_TARGET_MS:g} ms: {met}",
+    )
+    row(
+        "  all rounds pooled",
+        f"{_pct(pooled, 50):8.1f} / {_pct(pooled, 99):.1f} ms, max {_pct(pooled, 100):.1f} ms",
+    )
+    row(
+        "load generator CPU",
+        f"{med(r.load_cpu / max(r.requests, 1) * 1e6 for r in noop):8.0f} µs per no-op request "
+        f"({med(r.load_cpu / r.wall for r in noop):.0%} of a core during no-op runs), "
+        f"{med(r.load_cpu / max(r.requests, 1) * 1e6 for r in ingest):.0f} µs per ingest request",
+    )
+    row(
+        "server CPU per request",
+        f"{med(r.server_cpu / max(r.requests, 1) * 1e3 for r in noop):8.2f} ms no-op, "
+        f"{med(r.server_cpu / max(r.requests, 1) * 1e3 for r in ingest):.2f} ms ingest",
+    )
+    noisy = "   WARNING: the machine was busy with other work; figures are noisy"
+    row("other CPU on the machine", f"{others:8.2f} cores{noisy if others > 0.25 else ''}")
+    row("non-expected answers", str(dict(bench.errors) or "none"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
