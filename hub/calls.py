@@ -244,6 +244,7 @@ def update(
             to_person=call.assignee.key if call.assignee else None,
             reason=note,
         )
+        _record(call, actor, "escalated", asdict(escalation), note)
         _announce(call, "hub_call_escalated", escalation=escalation)
     return call
 
@@ -257,22 +258,24 @@ def escalate(
     to_person: str | None = None,
     reason: str | None = None,
 ) -> Call:
-    """Escalate functionally (``to_line``, higher than now) or hierarchically (to a person)."""
-    if kind == "functional":
-        if to_line is None:
-            raise Invalid("a functional escalation needs to_line", "to_line")
+    """Escalate functionally (``to_line``, higher than now) or hierarchically (to a person).
+
+    A hierarchical escalation may also move the call up a line; never down.
+    """
+    if kind not in ("functional", "hierarchical"):
+        raise Invalid(
+            f"unknown escalation kind {kind!r}; expected functional or hierarchical", "kind"
+        )
+    if kind == "functional" and to_line is None:
+        raise Invalid("a functional escalation needs to_line", "to_line")
+    if kind == "hierarchical" and to_person is None:
+        raise Invalid("a hierarchical escalation needs to_person", "to_person")
+    if to_line is not None:
         _check(to_line, LINES, "line")
         if LINES.index(to_line) <= LINES.index(call.line):
             raise Conflict(
                 f"call {call.id} is on {call.line}; escalate to a higher line", "to_line"
             )
-    elif kind == "hierarchical":
-        if to_person is None:
-            raise Invalid("a hierarchical escalation needs to_person", "to_person")
-    else:
-        raise Invalid(
-            f"unknown escalation kind {kind!r}; expected functional or hierarchical", "kind"
-        )
     person = find_person(to_person, "to_person") if to_person else None
     escalation = Escalation(
         actor=actor,
@@ -289,7 +292,7 @@ def escalate(
     if kind == "functional" and person is not None and call.assignee is not person:
         fields["assignee"] = {"from": call.assignee.key if call.assignee else None, "to": to_person}
         call.assignee = person
-    _record(call, actor, "escalated", {"kind": kind, **asdict(escalation)}, reason)
+    _record(call, actor, "escalated", asdict(escalation), reason)
     if fields:
         _announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=reason))
     _announce(call, "hub_call_escalated", escalation=escalation)

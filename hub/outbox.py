@@ -74,7 +74,12 @@ def renew(delivery_id: int, worker_id: str, lease_seconds: float) -> bool:
             OutboxDelivery.locked_by == worker_id,
             OutboxDelivery.state == "pending",
         )
-        .values(locked_until=utcnow() + timedelta(seconds=lease_seconds))
+        # The attempt counts from its start, so that a delivery that kills its worker
+        # (a crashing plugin, out of memory) still runs out of attempts.
+        .values(
+            locked_until=utcnow() + timedelta(seconds=lease_seconds),
+            attempts=OutboxDelivery.attempts + 1,
+        )
     )
     return result.rowcount == 1
 

@@ -73,7 +73,12 @@ def implementers(pm: pluggy.PluginManager, hook: str) -> list[str]:
 
 
 def call_one(pm: pluggy.PluginManager, hook: str, plugin: str, **kwargs: Any) -> Any:
-    """Call one plugin's implementation of ``hook``; returns its result or None."""
+    """Call one plugin's implementation of ``hook``; returns its result or None.
+
+    Raises LookupError when that plugin is not loaded or does not implement the hook.
+    """
+    if plugin not in implementers(pm, hook):
+        raise LookupError(f"plugin {plugin!r} with {hook} is not loaded")
     others = [p for name, p in pm.list_name_plugin() if name != plugin]
     results = pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
     return results[0] if results else None

@@ -25,7 +25,7 @@ from hub import calls, outbox, scheduler
 from hub.db import db, utcnow
 from hub.hooktypes import CallView, Change, Delivery, DocSubject, Escalation, ExternalRef
 from hub.models import OutboxDelivery, WorkerHeartbeat
-from hub.pluginmanager import call_one, get_pm, implementers
+from hub.pluginmanager import call_one, get_pm
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,6 @@ _ARGUMENTS = {
 HEARTBEAT_SECONDS = 10
 
 
-class PluginMissing(RuntimeError):
-    """The delivery's plugin is not loaded in this worker, or lacks the hook."""
-
-
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -56,14 +52,19 @@ def deliver(delivery_id: int, worker_id: str) -> bool:
         log.warning("delivery %s: lease lost before it was tried; skipped", delivery_id)
         return False
     row = db.session.get(OutboxDelivery, delivery_id)
-    hook, plugin, payload, attempts = row.hook, row.plugin, dict(row.payload), row.attempts + 1
+    hook, plugin, payload, attempts = row.hook, row.plugin, dict(row.payload), row.attempts
+    previous_error = row.last_error
     db.session.commit()  # keep the new lease; end the transaction before calling out
+    if attempts > int(current_app.config["OUTBOX_MAX_ATTEMPTS"]):
+        # Every attempt so far ended with its worker gone before it could record anything.
+        error = f"gave up after {attempts - 1} attempts; the worker stopped during the last"
+        outbox.mark_failed(delivery_id, worker_id, attempts - 1, f"{error} ({previous_error})")
+        return False
     try:
         kwargs = {name: _ARGUMENTS[name](value) for name, value in payload.items()}
         kwargs["delivery"] = Delivery(id=delivery_id, attempt=attempts, key=f"outbox-{delivery_id}")
-        if plugin not in implementers(get_pm(), hook):
-            # Not "done": calling no one must not look like a delivery (kept for re-drive).
-            raise PluginMissing(f"plugin {plugin!r} with {hook} is not loaded in this worker")
+        # A plugin missing in this worker raises LookupError: retried, then dead, never
+        # "done" for a delivery that reached no one.
         result = call_one(get_pm(), hook, plugin, **kwargs)
         if result and "call" in payload:
             refs = [r if isinstance(r, ExternalRef) else ExternalRef(**r) for r in result]

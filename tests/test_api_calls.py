@@ -281,7 +281,9 @@ def test_get_has_the_whole_history(api):
         "2-platform",
         "kovoks",
     )
-    assert [e["kind"] for e in call["events"]] == ["created", "status", "changed", "status", "time"]
+    kinds = [e["kind"] for e in call["events"]]
+    assert kinds == ["created", "status", "changed", "escalated", "status", "time"]
+    assert call["events"][3]["data"]["to_line"] == "2-platform"
     changed = call["events"][2]
     assert changed["data"]["line"] == {"from": "1-general", "to": "2-platform"}
     assert changed["actor"] == "user:bas" and changed["note"].startswith("Database server")

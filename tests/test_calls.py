@@ -139,7 +139,12 @@ def test_update_records_only_real_changes(ctx):
     assert count(CallEvent) == n
     calls.update(call, actor="a", priority="P1", line="2-application", assignee="anja")
     db.session.commit()
-    event = call.events[-1]
+    event, escalated = call.events[-2:]
+    assert (escalated.kind, escalated.data["kind"], escalated.data["to_line"]) == (
+        "escalated",
+        "functional",
+        "2-application",
+    )
     assert event.data == {
         "priority": {"from": "P3", "to": "P1"},
         "line": {"from": "1-general", "to": "2-application"},
@@ -217,3 +222,12 @@ def test_links_are_unique_across_calls(ctx):
         new_call(links=[ExternalRef("mantis", "17")])
     db.session.rollback()
     assert calls.find_by_ref(ExternalRef("mantis", "17")).id == first.id
+
+
+def test_a_hierarchical_escalation_never_moves_a_call_down(ctx):
+    call = call_in("in_progress")
+    calls.update(call, actor="a", line="2-platform")
+    with pytest.raises(Conflict, match="higher line"):
+        calls.escalate(call, actor="a", kind="hierarchical", to_person="bas", to_line="1-general")
+    calls.escalate(call, actor="a", kind="hierarchical", to_person="bas", to_line="3-application")
+    assert call.line == "3-application"

@@ -141,3 +141,33 @@ def test_counts_by_state(ctx, monkeypatch):
     drain_all(ctx)
     counts = outbox.counts()
     assert counts["dead"] >= 1 and counts["done"] >= 1
+
+
+def test_a_delivery_that_kills_its_worker_every_time_still_ends_dead(ctx, record_file):
+    """The attempt counts from its start: a worker that dies mid-call still used it up."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hub.worker import deliver
+
+    db.session.execute(OutboxDelivery.__table__.delete())
+    call = new_call()
+    [row] = deliveries(call_id=call.id, plugin="tests.support.recorder")
+    for n, worker in enumerate(("w1", "w2", "w3"), 1):
+        assert outbox.claim(worker, 10, lease_seconds=300) == [d.id for d in deliveries()]
+        assert outbox.renew(row.id, worker, 300)  # the attempt starts ...
+        db.session.commit()
+        # ... and the worker dies: its lease runs out without a word.
+        db.session.execute(
+            update(OutboxDelivery).values(locked_until=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        db.session.refresh(row)
+        assert (row.state, row.attempts) == ("pending", n)
+    assert outbox.claim("w4", 10, lease_seconds=300)
+    assert deliver(row.id, "w4") is False  # 4 > OUTBOX_MAX_ATTEMPTS (3): given up, not called
+    db.session.refresh(row)
+    assert (row.state, row.attempts) == ("dead", 3)
+    assert "gave up after 3 attempts; the worker stopped during the last" in row.last_error
+    assert [r for r in records(record_file) if r["call"] == call.id] == []

@@ -163,6 +163,11 @@ def test_unknown_source_is_404(app, client, demo):
         ({**CREATE, "priority": "P9"}, 422, "call.create.priority"),
         ({**CREATE, "surprise": True}, 422, "call.create.surprise"),
         ({"type": "explode"}, 422, "type"),
+        ({"type": "call.update", "ref": "ALERT-1", "status": "done"}, 422, "call.update.status"),
+        ({**CREATE, "reporter": "r" * 201}, 422, "call.create.reporter"),
+        ({**CREATE, "title": "nul\x00byte"}, 422, "call.create.title"),
+        ({**CREATE, "client": "\x00"}, 422, "call.create.client"),
+        ({**CREATE, "ref": "x" * 201}, 422, "call.create.ref"),
     ],
 )
 def test_payload_that_makes_no_sense_is_refused_at_once(app, client, demo, body, status, field):
@@ -183,7 +188,6 @@ def test_payload_that_makes_no_sense_is_refused_at_once(app, client, demo, body,
             {"type": "call.update", "ref": "ALERT-1", "status": "closed"},
             "cannot go from new to closed",
         ),
-        ({"type": "call.update", "ref": "ALERT-1", "status": "done"}, "unknown status 'done'"),
     ],
 )
 def test_what_the_hub_cannot_apply_is_kept_as_rejected(app, client, demo, body, reason):

@@ -24,8 +24,20 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from hub import hookimpl
 from hub.config import webhook_secret
 from hub.hooktypes import CallUpdate, ExternalRef, NewCall, RawRequest, WebhookRejected
+from hub.vocab import STATUSES
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+#: No NUL characters: PostgreSQL cannot store them in text.
+_NO_NUL = r"^[^\x00]*$"
+
+
+def _text(low: int, high: int) -> type[str]:
+    return Annotated[str, StringConstraints(min_length=low, max_length=high, pattern=_NO_NUL)]
+
+
+Key = _text(1, 64)  # client and application keys
+Ref = _text(1, 200)  # the sender's own key for the call (call_links.key)
+Long = _text(0, 100_000)
+Priority = Literal["P1", "P2", "P3", "P4"]
 
 
 class _Strict(BaseModel):
@@ -34,22 +46,22 @@ class _Strict(BaseModel):
 
 class CreateEvent(_Strict):
     type: Literal["call.create"]
-    client: Text
-    title: Text
-    priority: Literal["P1", "P2", "P3", "P4"] = "P3"
+    client: Key
+    title: _text(1, 300)
+    priority: Priority = "P3"
     category: Literal["question", "incident", "problem", "change"] = "incident"
-    description: Annotated[str, StringConstraints(max_length=100_000)] = ""
-    application: Text | None = None
-    reporter: Text | None = None
-    ref: Text | None = None
+    description: Long = ""
+    application: Key | None = None
+    reporter: _text(1, 200) | None = None
+    ref: Ref | None = None
 
 
 class UpdateEvent(_Strict):
     type: Literal["call.update"]
-    ref: Text
-    status: str | None = None
-    priority: Literal["P1", "P2", "P3", "P4"] | None = None
-    note: Annotated[str, StringConstraints(max_length=100_000)] | None = None
+    ref: Ref
+    status: Literal[STATUSES] | None = None
+    priority: Priority | None = None
+    note: Long | None = None
 
 
 Event = TypeAdapter(Annotated[CreateEvent | UpdateEvent, Field(discriminator="type")])
