@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from hub import outbox
 from hub.db import db, utcnow
@@ -56,8 +56,16 @@ def find_person(key: str, field: str = "person") -> Person:
 def current_contract(client: Client) -> Contract | None:
     """The client's contract valid today (the latest started, if several)."""
     today = utcnow().date()
-    valid = [c for c in client.contracts if c.covers(today)]
-    return max(valid, key=lambda c: c.valid_from) if valid else None
+    return db.session.scalar(
+        select(Contract)
+        .where(
+            Contract.client_id == client.id,
+            Contract.valid_from <= today,
+            or_(Contract.valid_until.is_(None), Contract.valid_until >= today),
+        )
+        .order_by(Contract.valid_from.desc(), Contract.id.desc())
+        .limit(1)
+    )
 
 
 def get_call(call_id: int, *, for_update: bool = False) -> Call:
@@ -133,6 +141,11 @@ def create(
             )
     if not title.strip():
         raise Invalid("title is empty", "title")
+    for ref in links:
+        if (other := find_by_ref(ref)) is not None:
+            raise Conflict(
+                f"{ref.system} {ref.key!r} is already linked to call {other.id}", "links"
+            )
     call = Call(
         source=source,
         client=client_row,
@@ -146,28 +159,31 @@ def create(
         line=_check(line or DEFAULT_LINE, LINES, "line"),
         assignee=find_person(assignee, "assignee") if assignee else None,
         status="new",
+        links=[CallLink(system=r.system, key=r.key, url=r.url) for r in dict.fromkeys(links)],
     )
     db.session.add(call)
-    for ref in links:
-        _link(call, ref)
     _record(call, actor, "created", {"source": source, "priority": call.priority}, None)
     _announce(call, "hub_call_created")
     return call
 
 
-def _link(call: Call, ref: ExternalRef) -> None:
-    other = find_by_ref(ref)
-    if other is not None and other is not call:
-        raise Conflict(f"{ref.system} {ref.key!r} is already linked to call {other.id}", "links")
-    if other is None:
-        call.links.append(CallLink(system=ref.system, key=ref.key, url=ref.url))
-
-
 def add_links(call: Call, refs: list[ExternalRef], actor: str) -> None:
-    """Link references a plugin made for the call (no hook fires: nothing changed)."""
-    new = [ref for ref in refs if find_by_ref(ref) is None]
+    """Link references a plugin made for the call (no hook fires: nothing changed).
+
+    A reference already linked to this call is skipped; one linked to another call is
+    a conflict.
+    """
+    new = []
+    for ref in dict.fromkeys(refs):
+        other = find_by_ref(ref)
+        if other is None:
+            new.append(ref)
+        elif other is not call:
+            raise Conflict(
+                f"{ref.system} {ref.key!r} is already linked to call {other.id}", "links"
+            )
     for ref in new:
-        _link(call, ref)
+        call.links.append(CallLink(system=ref.system, key=ref.key, url=ref.url))
     if new:
         _record(call, actor, "linked", {"links": [asdict(r) for r in new]}, None)
 

@@ -120,11 +120,15 @@ class Health:
 
 @dataclass(frozen=True)
 class Job:
-    """A periodic job: ``run()`` is called in the worker every ``interval`` seconds."""
+    """A periodic job: ``run()`` is called in the worker every ``interval`` seconds.
+
+    ``run()`` may return how many items it handled; while that is more than 0 the worker
+    does not pause between turns (None counts as nothing handled).
+    """
 
     name: str
     interval: float
-    run: Callable[[], None]
+    run: Callable[[], int | None]
 
 
 @dataclass(frozen=True)

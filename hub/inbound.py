@@ -100,8 +100,12 @@ def record_failure(event: InboundEvent, exc: BaseException) -> None:
     event.next_attempt_at = utcnow() + timedelta(seconds=delay)
 
 
-def drain(limit: int = 1000, batch: int = 50) -> int:
-    """Apply due events in arrival order, ``batch`` per transaction; returns how many."""
+def drain(limit: int = 500, batch: int = 10) -> int:
+    """Apply due events in arrival order, ``batch`` per transaction; returns how many.
+
+    Small batches keep each write transaction short, so that webhook requests waiting
+    for SQLite's write lock are not held up for long.
+    """
     done, after = 0, 0  # each event is tried at most once per call
     while done < limit:
         events = db.session.scalars(

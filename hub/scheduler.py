@@ -7,6 +7,7 @@ UPDATE (due and not locked, or its lock expired), which only one worker can win.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -62,15 +63,27 @@ def try_claim(job: Job, worker_id: str, lease_seconds: float) -> bool:
     return result.rowcount == 1
 
 
-def run_due(jobs: list[Job], worker_id: str, lease_seconds: float) -> int:
-    """Run each due job this worker can claim; returns how many ran."""
-    ran = 0
+@dataclass
+class Round:
+    """What one :func:`run_due` did: jobs run, and items they said they handled."""
+
+    ran: int = 0
+    handled: int = 0
+
+
+def run_due(jobs: list[Job], worker_id: str, lease_seconds: float) -> Round:
+    """Run each due job this worker can claim.
+
+    A job that returns a number says how much it handled; only that counts towards
+    ``handled``, so a job returning None or failing never keeps the worker from pausing.
+    """
+    done = Round()
     for job in jobs:
         if not try_claim(job, worker_id, lease_seconds):
             continue
-        error = None
+        error, handled = None, None
         try:
-            job.run()
+            handled = job.run()
         except Exception as exc:  # noqa: BLE001 - boundary: a failing job must not stop the worker
             db.session.rollback()
             log.exception("job %s failed", job.name)
@@ -88,5 +101,7 @@ def run_due(jobs: list[Job], worker_id: str, lease_seconds: float) -> int:
             )
         )
         db.session.commit()
-        ran += 1
-    return ran
+        done.ran += 1
+        if isinstance(handled, int) and handled > 0:
+            done.handled += handled
+    return done

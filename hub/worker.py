@@ -136,10 +136,12 @@ class Worker:
                     if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
                         heartbeat(self.worker_id)
                         last_beat = time.monotonic()
-                    scheduler.run_due(jobs, self.worker_id, float(cfg["OUTBOX_LEASE_SECONDS"]))
+                    worked = scheduler.run_due(
+                        jobs, self.worker_id, float(cfg["OUTBOX_LEASE_SECONDS"])
+                    ).handled
                     if self.stopping:
                         break
-                    tried = drain_once(self.app, self.worker_id, lambda: self.stopping)
+                    tried = worked + drain_once(self.app, self.worker_id, lambda: self.stopping)
                     pause = idle
                 except OperationalError as exc:
                     # The database went away (restart, failover, network, SQLite busy): try

@@ -157,8 +157,8 @@ def test_hook_hub_register_jobs(app, record_file):
         jobs = {job.name: job for job in scheduler.collect()}
         assert {"inbound", "extras-tick"} <= set(jobs)
         scheduler.ensure_rows(list(jobs.values()))
-        assert scheduler.run_due([jobs["extras-tick"]], "w1", 60) == 1
-        assert scheduler.run_due([jobs["extras-tick"]], "w1", 60) == 0  # next run in an hour
+        assert scheduler.run_due([jobs["extras-tick"]], "w1", 60).ran == 1
+        assert scheduler.run_due([jobs["extras-tick"]], "w1", 60).ran == 0  # next run in an hour
     assert records(record_file) == [{"job": "extras-tick"}]
 
 

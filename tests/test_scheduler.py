@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from hub import create_app, scheduler
+from hub import create_app, hookimpl, scheduler
 from hub.db import db, utcnow
 from hub.hooktypes import Job
 from hub.models import ScheduledJob
+from hub.pluginmanager import get_pm
 from hub.worker import Worker
 from tests.conftest import base_config
 from tests.support.jobs_plugin import runs
@@ -64,9 +65,9 @@ def test_a_job_runs_on_one_worker_and_waits_for_its_interval(app):
     with app.app_context():
         scheduler.ensure_rows(jobs["a"])
         before = utcnow()
-        assert scheduler.run_due(jobs["a"], "a", 30) == 1
-        assert scheduler.run_due(jobs["b"], "b", 30) == 0
-        assert scheduler.run_due(jobs["a"], "a", 30) == 0
+        assert scheduler.run_due(jobs["a"], "a", 30).ran == 1
+        assert scheduler.run_due(jobs["b"], "b", 30).ran == 0
+        assert scheduler.run_due(jobs["a"], "a", 30).ran == 0
     assert ran == ["a"]
     row = job_row(app, "tick")
     assert (row.locked_by, row.locked_until, row.last_error) == (None, None, None)
@@ -81,7 +82,7 @@ def test_next_run_advances_by_the_interval_each_run(app):
     finished = []
     for worker in ("a", "b", "a"):
         with app.app_context():
-            wait_until(lambda w=worker: scheduler.run_due([job], w, 30), 10, f"{worker} to run")
+            wait_until(lambda w=worker: scheduler.run_due([job], w, 30).ran, 10, f"{worker} to run")
         row = job_row(app, "often")
         assert row.next_run_at == row.last_finished_at + timedelta(seconds=0.3)
         if finished:
@@ -106,8 +107,8 @@ def test_an_expired_lease_lets_another_worker_take_the_job(app):
     with app.app_context():
         scheduler.ensure_rows([job])
         assert scheduler.try_claim(job, "a", 2)  # worker a dies while running it
-        assert scheduler.run_due([job], "b", 30) == 0, "a's lease still holds"
-        wait_until(lambda: scheduler.run_due([job], "b", 30), 10, "a's lease to run out")
+        assert scheduler.run_due([job], "b", 30).ran == 0, "a's lease still holds"
+        wait_until(lambda: scheduler.run_due([job], "b", 30).ran, 10, "a's lease to run out")
     assert ran == ["b"]
     row = job_row(app, "stuck")
     assert row.locked_by is None
@@ -125,7 +126,7 @@ def test_a_worker_that_outlived_its_lease_leaves_the_new_holder_alone(app):
 
     def slow_worker() -> int:
         with app.app_context():
-            return scheduler.run_due([job], "a", 0.3)
+            return scheduler.run_due([job], "a", 0.3).ran
 
     with app.app_context():
         scheduler.ensure_rows([job])
@@ -159,15 +160,58 @@ def test_a_failing_job_records_its_error_and_the_next_run_clears_it(app):
     ]
     with app.app_context():
         scheduler.ensure_rows(jobs)
-        assert scheduler.run_due(jobs, "a", 30) == 2, "the failure did not stop the round"
+        assert scheduler.run_due(jobs, "a", 30).ran == 2, "the failure did not stop the round"
     assert ran == ["after"]
     row = job_row(app, "flaky")
     assert row.last_error == "RuntimeError: tracker down"
     assert row.locked_by is None
     assert row.next_run_at == row.last_finished_at
     with app.app_context():
-        assert scheduler.run_due(jobs, "b", 30) == 2
+        assert scheduler.run_due(jobs, "b", 30).ran == 2
     assert job_row(app, "flaky").last_error is None
+
+
+def test_only_a_count_a_job_returns_counts_as_work(app):
+    def failing() -> int:
+        raise RuntimeError("boom")
+
+    jobs = [
+        Job(name="counted", interval=0, run=lambda: 3),
+        Job(name="idle", interval=0, run=lambda: 0),
+        Job(name="silent", interval=0, run=lambda: None),
+        Job(name="failing", interval=0, run=failing),
+    ]
+    with app.app_context():
+        scheduler.ensure_rows(jobs)
+        assert scheduler.run_due(jobs, "a", 30) == scheduler.Round(ran=4, handled=3)
+        assert scheduler.run_due(jobs[1:], "a", 30) == scheduler.Round(ran=3, handled=0)
+
+
+def test_a_worker_run_once_stops_beside_an_always_due_job(app):
+    ran: list[int] = []
+    app.config["WORKER_IDLE_SECONDS"] = 0.01
+    job = Job(name="always", interval=0, run=lambda: ran.append(1))
+    get_pm(app).register(_AlwaysDue(job), name="always-due")
+    try:
+        done = threading.Event()
+        worker = Worker(app)
+        thread = threading.Thread(target=lambda: (worker.run(once=True), done.set()))
+        thread.start()
+        assert done.wait(timeout=30), "run(once=True) kept looping on a job that does no work"
+    finally:
+        worker.stop()
+        thread.join(timeout=30)
+        get_pm(app).unregister(name="always-due")
+    assert ran == [1]
+
+
+class _AlwaysDue:
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    @hookimpl
+    def hub_register_jobs(self) -> list[Job]:
+        return [self.job]
 
 
 def test_a_failing_plugin_job_does_not_stop_the_worker(db_url, record_file, monkeypatch):

@@ -133,9 +133,9 @@ def workers_seen(db_url: str) -> list[dict]:
     return fetch(db_url, "SELECT worker_id FROM worker_heartbeats")
 
 
+# Several workers side by side are supported on PostgreSQL only.
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_four_workers_drain_a_thousand_deliveries(app, db_url, record_file, workers):
-    if db_url.startswith("sqlite"):
-        pytest.skip("several workers side by side are supported on PostgreSQL only")
     procs = [workers.start() for _ in range(4)]
     workers.wait_for(
         lambda: len(workers_seen(db_url)) == len(procs), 60, "every worker's first heartbeat"
@@ -208,9 +208,9 @@ def test_a_delivery_for_a_plugin_the_worker_lacks_is_not_marked_done(
     assert_exactly_once(record_file, keys, db_url)
 
 
+# Dropping a server connection is a PostgreSQL matter.
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_worker_survives_losing_its_database_connection(app, db_url, record_file, workers):
-    if db_url.startswith("sqlite"):
-        pytest.skip("dropping a server connection is a PostgreSQL matter")
     worker = workers.start()
     workers.wait_for(lambda: workers_seen(db_url), 60, "the worker's first heartbeat")
     # What a database restart or failover does to every open connection.
