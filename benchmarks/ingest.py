@@ -71,6 +71,7 @@ class RunResult:
     load_cpu: float = 0.0  # CPU seconds the load process spent on this run
     server_cpu: float = 0.0  # CPU seconds gunicorn (master + workers) spent meanwhile
     machine_cpu: float = 0.0  # CPU seconds the whole machine was busy meanwhile
+    backlog: int | None = None  # events the worker had still to apply when the run ended
 
     @property
     def other_cpu(self) -> float:
@@ -490,9 +491,23 @@ class Bench:
         t0 = time.monotonic()
         left = self._received()
         while left and self.worker is not None and time.monotonic() - t0 < timeout:
+            if self.worker.poll() is not None:
+                log = (self.tmp / "worker.log").read_text(errors="replace")[-3000:]
+                raise RunBroken(f"the worker exited with {self.worker.returncode}:\n{log}")
             time.sleep(0.2)
             left = self._received()
         return left, time.monotonic() - t0
+
+    def settle(self) -> None:
+        """Let the worker apply what earlier runs left, so that each run starts alike."""
+        backlog = self._received()
+        if self.worker is None or not backlog:
+            return
+        left, waited = self.wait_applied()
+        if left:
+            raise RunBroken(f"the worker left {left} events unapplied for {waited:.0f} s")
+        print(f"{'':22} worker applied a backlog of {backlog} in {waited:.1f} s "
+              f"({backlog / waited:.0f}/s) before the next run")  # fmt: skip
 
     def _received(self) -> int:
         with contextlib.closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)) as db:
@@ -524,6 +539,11 @@ class Bench:
         res.machine_cpu = _machine_cpu_seconds() - machine_cpu
         if self.server.poll() is not None:
             raise RunBroken(f"gunicorn died during a run:\n{self._log()}")
+        if self.worker is not None:
+            if self.worker.poll() is not None:
+                log = (self.tmp / "worker.log").read_text(errors="replace")[-3000:]
+                raise RunBroken(f"the worker exited with {self.worker.returncode}:\n{log}")
+            res.backlog = self._received()
         if kind == "ingest":
             self.accepted += res.ok
             self.processed += res.processed
@@ -573,6 +593,8 @@ def _line(label: str, res: RunResult) -> str:
     )
     if res.mode == "open":
         text += f"  send lag p99 {_pct(res.send_lag, 99):5.1f} ms"
+    if res.kind == "ingest" and res.backlog is not None:
+        text += f"  worker backlog {res.backlog}"
     if res.errors:
         text += f"\n{'':22} errors: {dict(res.errors)}"
     return text
@@ -608,10 +630,12 @@ def main(argv: list[str] | None = None) -> int:
             print(_line(f"warm-up {kind}", bench.run(loader, kind, "closed", args.warmup)))
         noop, ingest, opened = [], [], []
         for r in range(1, args.rounds + 1):
+            bench.settle()
             noop.append(bench.run(loader, "noop", "closed", args.seconds))
             print(_line(f"round {r} no-op", noop[-1]))
             ingest.append(bench.run(loader, "ingest", "closed", args.seconds))
             print(_line(f"round {r} ingest", ingest[-1]))
+            bench.settle()
             opened.append(bench.run(loader, "ingest", "open", args.open_seconds))
             print(_line(f"round {r} ingest @{args.rate:g}/s", opened[-1]))
         if bench.accepted == 0:

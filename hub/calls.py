@@ -110,6 +110,8 @@ def _record(call: Call, actor: str, kind: str, data: dict[str, Any], note: str |
 
 
 def _announce(call: Call, hook: str, **extra: Any) -> None:
+    if not outbox.listeners(hook):
+        return  # nobody to tell: skip building the snapshot
     db.session.flush()
     payload = {"call": view(call).to_dict(), **{k: asdict(v) for k, v in extra.items()}}
     outbox.enqueue(hook, payload, call.id)

@@ -60,8 +60,10 @@ def run_command(host: str, port: int, worker: bool) -> None:
 @click.option("--once", is_flag=True, help="Stop when nothing is due instead of waiting.")
 def worker_command(once: bool) -> None:
     """Deliver the outbox and run periodic jobs until stopped (Ctrl-C or SIGTERM)."""
+    from hub.sqlitelock import yield_to_requests
     from hub.worker import Worker
 
+    yield_to_requests()  # the worker's writes wait for the web requests' on SQLite
     w = Worker(current_app._get_current_object())
     w.install_signal_handlers()
     click.echo(f"worker {w.worker_id} running")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import random
 import sqlite3
-import time
 from datetime import UTC, datetime
 
 from flask_migrate import Migrate
@@ -12,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from hub import sqlitelock
 
 # Stable constraint names so that Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING = {
@@ -61,10 +61,6 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-#: How long a transaction waits for SQLite's write lock before giving up.
-SQLITE_LOCK_TIMEOUT = 30.0
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection, connection_record) -> None:
     """WAL and foreign keys for every SQLite connection.
@@ -77,11 +73,11 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
         return
     dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
-    cur.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_TIMEOUT * 1000)}")
+    cur.execute(f"PRAGMA busy_timeout={int(sqlitelock.LOCK_TIMEOUT * 1000)}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    # From here on, waiting for the write lock is done by _begin_immediate.
+    # From here on, waiting for the write lock is done by sqlitelock.begin_immediate.
     cur.execute("PRAGMA busy_timeout=0")
     cur.close()
 
@@ -89,26 +85,11 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
-        _begin_immediate(conn.connection.dbapi_connection)
+        sqlitelock.begin_immediate(conn.connection.dbapi_connection)
 
 
-def _begin_immediate(raw: sqlite3.Connection) -> None:
-    """``BEGIN IMMEDIATE``, retried with a short, growing, jittered pause while locked.
-
-    Written by hand because SQLite's own busy handler sleeps 1, 2, 5, 10 … 100 ms between
-    tries: under a stream of sub-millisecond write transactions (webhook ingest) that
-    coarse wait, not the work, would make the latency. This one wakes up within a
-    fraction of a millisecond of the lock coming free.
-    """
-    pause, deadline = 0.0001, time.monotonic() + SQLITE_LOCK_TIMEOUT
-    while True:
-        try:
-            raw.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(pause * random.uniform(0.5, 1.5))
-        pause = min(pause * 2, 0.005)
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_end(conn) -> None:
+    if conn.dialect.name == "sqlite":
+        sqlitelock.ended()

@@ -11,12 +11,14 @@ backoff and kept as *failed* after ``OUTBOX_MAX_ATTEMPTS``.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from hub import calls
+from hub import calls, sqlitelock
 from hub.db import db, utcnow
 from hub.errors import HubError
 from hub.hooktypes import CallUpdate, NewCall, RawRequest, WebhookRejected
@@ -100,14 +102,55 @@ def record_failure(event: InboundEvent, exc: BaseException) -> None:
     event.next_attempt_at = utcnow() + timedelta(seconds=delay)
 
 
-def drain(limit: int = 500, batch: int = 10) -> int:
-    """Apply due events in arrival order, ``batch`` per transaction; returns how many.
+#: A burst: events arrive faster than this share of what the worker can apply.
+BURST_LOAD = 0.5
 
-    Small batches keep each write transaction short, so that webhook requests waiting
-    for SQLite's write lock are not held up for long.
+
+class _Pace:
+    """Webhook arrivals against this worker's speed of applying them.
+
+    Tells :mod:`hub.sqlitelock` when a burst is on: then, on SQLite, the worker lets the
+    web requests have the write lock first and applies the backlog as the burst ends.
+    """
+
+    def __init__(self) -> None:
+        self.last_id, self.last_at = 0, 0.0
+        self.arrivals = 0.0  # events per second, a moving average over about a second
+        self.cost = 0.0  # seconds per applied event, a moving average
+
+    def arrived(self, newest_id: int, now: float) -> None:
+        if self.last_at:
+            elapsed = now - self.last_at
+            if elapsed < 0.2:
+                return  # too short to measure; keep counting from the last mark
+            weight = 1 - math.exp(-elapsed)
+            rate = (newest_id - self.last_id) / elapsed
+            self.arrivals += weight * (rate - self.arrivals)
+        self.last_id, self.last_at = newest_id, now
+
+    def applied(self, count: int, seconds: float) -> None:
+        per_event = seconds / count
+        self.cost = per_event if not self.cost else self.cost + 0.2 * (per_event - self.cost)
+
+    @property
+    def burst(self) -> bool:
+        return self.arrivals * self.cost > BURST_LOAD
+
+
+_pace = _Pace()
+
+
+def drain(limit: int = 500, batch: int = 20, batch_seconds: float = 0.01) -> int:
+    """Apply due events in arrival order; returns how many.
+
+    Each transaction takes up to ``batch`` events and ends early once it has run for
+    ``batch_seconds``: short write transactions keep webhook requests waiting for
+    SQLite's write lock from being held up for long.
     """
     done, after = 0, 0  # each event is tried at most once per call
     while done < limit:
+        _pace.arrived(db.session.scalar(select(func.max(InboundEvent.id))) or 0, time.monotonic())
+        sqlitelock.set_burst(_pace.burst)
         events = db.session.scalars(
             select(InboundEvent)
             .where(
@@ -116,14 +159,17 @@ def drain(limit: int = 500, batch: int = 10) -> int:
                 InboundEvent.id > after,
             )
             .order_by(InboundEvent.id)
-            .limit(batch)
+            .limit(min(batch, limit - done))
         ).all()
         if not events:
             break
+        started, handled = time.monotonic(), 0
         for event in events:
             _handle(event)
-        after = events[-1].id
+            after, done, handled = event.id, done + 1, handled + 1
+            if time.monotonic() - started > batch_seconds:
+                break
+        _pace.applied(handled, time.monotonic() - started)
         db.session.commit()
-        done += len(events)
     db.session.commit()
     return done

@@ -22,9 +22,14 @@ from hub.models import OutboxDelivery
 from hub.pluginmanager import get_pm, implementers
 
 
+def listeners(hook: str) -> list[str]:
+    """The plugins a delivery of ``hook`` would go to."""
+    return implementers(get_pm(), hook)
+
+
 def enqueue(hook: str, payload: dict[str, Any], call_id: int | None = None) -> int:
     """Add one delivery per plugin implementing ``hook`` to the current transaction."""
-    plugins = implementers(get_pm(), hook)
+    plugins = listeners(hook)
     for plugin in plugins:
         db.session.add(OutboxDelivery(hook=hook, plugin=plugin, payload=payload, call_id=call_id))
     return len(plugins)
