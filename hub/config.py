@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     # How many deliveries a worker claims at once, and how long it sleeps when idle.
     "WORKER_BATCH": 20,
     "WORKER_IDLE_SECONDS": 0.5,
+    "WORKER_NAP_SECONDS": 0.05,
     # API paging.
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,

@@ -102,8 +102,9 @@ def record_failure(event: InboundEvent, exc: BaseException) -> None:
     event.next_attempt_at = utcnow() + timedelta(seconds=delay)
 
 
-#: A burst: events arrive faster than this share of what the worker can apply.
-BURST_LOAD = 0.5
+#: A burst: events arrive faster than this times what the worker can apply, so that a
+#: backlog builds whatever the worker does.
+BURST_LOAD = 1.0
 
 
 class _Pace:

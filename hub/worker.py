@@ -130,6 +130,7 @@ class Worker:
             last_beat = 0.0
             log.info("worker %s started with jobs %s", self.worker_id, [j.name for j in jobs])
             idle = float(cfg["WORKER_IDLE_SECONDS"])
+            nap, batch = float(cfg["WORKER_NAP_SECONDS"]), int(cfg["WORKER_BATCH"])
             pause = idle
             while not self.stopping:
                 try:
@@ -158,6 +159,10 @@ class Worker:
                     if once:
                         return
                     time.sleep(pause)
+                elif tried < batch and not once:
+                    # Caught up: a short nap gathers the next few items into one round
+                    # instead of a round (and its transactions) per item.
+                    time.sleep(nap)
 
     def install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self.stop)
