@@ -145,8 +145,11 @@ def waits_beside_a_busy_writer(path: Path, background: bool, count: int = 20) ->
     )
     try:
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.1)
-        return [_transaction(conn) for _ in range(count)]
+        waits = []
+        for _ in range(count):
+            time.sleep(0.005)  # as requests come and go: the writer has the lock again
+            waits.append(_transaction(conn))
+        return waits
     finally:
         proc.kill()
         proc.wait()
@@ -156,15 +159,7 @@ def waits_beside_a_busy_writer(path: Path, background: bool, count: int = 20) ->
 
 def test_a_web_request_gets_the_lock_beside_a_worker_that_writes_back_to_back(tmp_path):
     waits = waits_beside_a_busy_writer(tmp_path / "db", background=True)
-    # The worker holds the lock 20 ms at a time: no request waits much longer than one hold.
-    assert max(waits) < 0.5, waits
-
-
-def test_without_yielding_a_back_to_back_writer_starves_the_others(tmp_path, monkeypatch):
-    """The reason for yield_to_requests: SQLite alone hands the lock back to the same writer."""
-    monkeypatch.setattr(sqlitelock, "LOCK_TIMEOUT", 2.0)
-    try:
-        waits = waits_beside_a_busy_writer(tmp_path / "db", background=False, count=5)
-    except sqlite3.OperationalError:
-        return  # starved for the whole timeout
-    assert max(waits) > 0.1, waits
+    # The worker holds the lock 20 ms at a time: no request waits much longer than one
+    # hold. Without yield_to_requests the writer takes the lock back within microseconds
+    # of each commit, and a request polling every millisecond or so waits many holds.
+    assert max(waits) < 0.2, waits
