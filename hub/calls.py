@@ -7,6 +7,7 @@ its history event and the outbox deliveries it causes land in one transaction.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -131,8 +132,13 @@ def create(
     reporter: str | None = None,
     assignee: str | None = None,
     links: tuple[ExternalRef, ...] | list[ExternalRef] = (),
+    received_at: datetime | None = None,
 ) -> Call:
-    """Register a new call under the client's current contract."""
+    """Register a new call under the client's current contract.
+
+    ``received_at`` is when the hub received the call, if earlier than now (a webhook
+    applied by the worker): the call counts as opened then, so its clocks start there.
+    """
     client_row = find_client(client)
     app_row = None
     if application is not None:
@@ -161,6 +167,7 @@ def create(
         line=_check(line or DEFAULT_LINE, LINES, "line"),
         assignee=find_person(assignee, "assignee") if assignee else None,
         status="new",
+        created_at=received_at or utcnow(),
         links=[CallLink(system=r.system, key=r.key, url=r.url) for r in dict.fromkeys(links)],
     )
     db.session.add(call)

@@ -10,8 +10,8 @@ A busy worker that commits and begins again at once would still take the lock ba
 before a waiting request woke up. So the worker process calls :func:`yield_to_requests`:
 from then on it leaves the lock free for ``MIN_COURTESY`` after each of its
 transactions, long enough for every waiting request to get in. During a burst (webhooks
-arriving faster than the worker could apply them, so that a backlog builds whatever it
-does; :mod:`hub.inbound` tells, through :func:`set_burst`) it also waits
+arriving so fast that applying them as they come would keep the worker busy most of the
+time; :mod:`hub.inbound` tells, through :func:`set_burst`) it also waits
 ``BURST_SHARE_FACTOR`` times as long as it held the lock, so that the senders are
 answered first and the backlog is applied as the burst ends.
 

@@ -35,14 +35,14 @@ def test_marks_closer_than_a_fifth_of_a_second_are_counted_together():
     assert pace.arrivals > 0 and pace.last_id == 100
 
 
-def test_a_burst_is_arriving_faster_than_the_worker_applies():
+def test_a_burst_would_keep_the_worker_busy_more_than_half_the_time():
     pace = _Pace()
     pace.applied(10, 0.03)  # 3 ms per event: about 330 events a second
     pace.arrived(0, 1000.0)
     feed(pace, 100, 10)
     assert not pace.burst, "100/s is 30 % of the worker's speed"
-    feed(pace, 300, 10)
-    assert not pace.burst, "300/s is still within the worker's speed"
+    feed(pace, 150, 10)
+    assert not pace.burst, "150/s would keep the worker busy 45 % of the time"
     feed(pace, 2000, 5)
     assert pace.burst
     assert pace.arrivals * pace.cost > BURST_LOAD

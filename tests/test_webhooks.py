@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -77,6 +79,17 @@ def test_a_signed_delivery_is_stored_then_applied_by_the_worker(app, client, dem
         )
         assert [(link.system, link.key) for link in call.links] == [("monitoring", "ALERT-1")]
         assert call.events[0].actor == "webhook:monitoring"
+
+
+def test_a_call_applied_later_counts_as_opened_when_its_webhook_arrived(app, client, demo):
+    assert post(client, CREATE).status_code == 202
+    time.sleep(0.05)  # the worker applies it a little later (in a burst, much later)
+    assert drain(app) == 1
+    [event] = events(app)
+    with app.app_context():
+        call = db.session.get(Call, event.call_id)
+        assert call.created_at == event.received_at
+        assert call.events[0].at - call.created_at >= timedelta(seconds=0.05)
 
 
 def test_credentials_in_headers_are_not_stored(app, client, demo):
