@@ -148,6 +148,20 @@ class _Pace:
 
 _pace = _Pace()
 
+#: During a burst the worker keeps 1 / (1 + BURST_SHARE_FACTOR) of SQLite's write lock...
+BURST_SHARE_FACTOR = 49.0
+#: ... until the oldest event waiting is this many seconds old; beyond that it takes a
+#: share in proportion, so a burst that never ends (or one measured wrong) cannot leave
+#: events unapplied for long.
+LAG_LIMIT = 15.0
+
+
+def deference(burst: bool, lag: float) -> float:
+    """How far the worker holds back on SQLite (see :func:`hub.sqlitelock.defer`)."""
+    if not burst:
+        return 0.0
+    return BURST_SHARE_FACTOR * min(1.0, LAG_LIMIT / max(lag, 1e-9))
+
 
 def drain(limit: int = 500, batch: int = 20, batch_seconds: float = 0.01) -> int:
     """Apply due events in arrival order; returns how many.
@@ -159,7 +173,6 @@ def drain(limit: int = 500, batch: int = 20, batch_seconds: float = 0.01) -> int
     done, after = 0, 0  # each event is tried at most once per call
     while done < limit:
         _pace.arrived(db.session.scalar(select(func.max(InboundEvent.id))) or 0, time.monotonic())
-        sqlitelock.set_burst(_pace.burst)
         events = db.session.scalars(
             select(InboundEvent)
             .where(
@@ -171,7 +184,10 @@ def drain(limit: int = 500, batch: int = 20, batch_seconds: float = 0.01) -> int
             .limit(min(batch, limit - done))
         ).all()
         if not events:
+            sqlitelock.defer(0.0)
             break
+        lag = (utcnow() - events[0].received_at).total_seconds()
+        sqlitelock.defer(deference(_pace.burst, lag))
         started, cpu, handled = time.monotonic(), time.process_time(), 0
         for event in events:
             _handle(event)

@@ -11,9 +11,9 @@ before a waiting request woke up. So the worker process calls :func:`yield_to_re
 from then on it leaves the lock free for ``MIN_COURTESY`` after each of its
 transactions, long enough for every waiting request to get in. During a burst (webhooks
 arriving so fast that applying them as they come would keep the worker busy most of the
-time; :mod:`hub.inbound` tells, through :func:`set_burst`) it also waits
-``BURST_SHARE_FACTOR`` times as long as it held the lock, so that the senders are
-answered first and the backlog is applied as the burst ends.
+time) :mod:`hub.inbound` asks it, through :func:`defer`, to also wait a number of times
+as long as it held the lock, so that the senders are answered first and the backlog is
+applied as the burst ends.
 
 No library does this: it is about this hub's two kinds of writers on one SQLite file.
 """
@@ -30,15 +30,13 @@ LOCK_TIMEOUT = 30.0
 MAX_PAUSE = 0.001
 #: The worker's pause after each transaction: longer than a request's polling interval.
 MIN_COURTESY = 0.002
-#: During a burst the worker keeps 1 / (1 + BURST_SHARE_FACTOR) of the lock.
-BURST_SHARE_FACTOR = 24.0
 
 
 class _Turn:
     """This process's state (one per process: SQLite's locks are per process)."""
 
     background = False
-    burst = False
+    factor = 0.0  # the extra pause, in multiples of the last hold
     began = 0.0  # when this process's current transaction got the lock
     pause_until = 0.0  # a background process does not begin before this
 
@@ -48,9 +46,12 @@ def yield_to_requests() -> None:
     _Turn.background = True
 
 
-def set_burst(burst: bool) -> None:
-    """Say whether webhooks now arrive faster than this process can apply them."""
-    _Turn.burst = burst
+def defer(factor: float) -> None:
+    """After each transaction, also pause ``factor`` times as long as it held the lock.
+
+    The process then keeps about 1 / (1 + factor) of the lock; 0 is no extra pause.
+    """
+    _Turn.factor = max(factor, 0.0)
 
 
 def begin_immediate(raw: sqlite3.Connection) -> None:
@@ -80,5 +81,4 @@ def ended() -> None:
     if _Turn.background and _Turn.began:
         now = time.monotonic()
         held, _Turn.began = now - _Turn.began, 0.0
-        factor = BURST_SHARE_FACTOR if _Turn.burst else 0.0
-        _Turn.pause_until = now + MIN_COURTESY + held * factor
+        _Turn.pause_until = now + MIN_COURTESY + held * _Turn.factor

@@ -6,7 +6,7 @@ tells the worker, on SQLite, to let the web requests write first.
 
 from __future__ import annotations
 
-from hub.inbound import BURST_LOAD, _Pace
+from hub.inbound import BURST_LOAD, BURST_SHARE_FACTOR, LAG_LIMIT, _Pace, deference
 
 
 def feed(pace: _Pace, per_second: float, seconds: float, step: float = 0.25) -> None:
@@ -57,3 +57,11 @@ def test_the_apply_cost_is_a_moving_average():
     for _ in range(50):
         pace.applied(2, 0.002)
     assert abs(pace.cost - 0.001) < 0.0001
+
+
+def test_the_worker_holds_back_in_a_burst_until_the_backlog_grows_old():
+    assert deference(burst=False, lag=100) == 0
+    assert deference(burst=True, lag=0) == BURST_SHARE_FACTOR
+    assert deference(burst=True, lag=LAG_LIMIT) == BURST_SHARE_FACTOR
+    assert deference(burst=True, lag=2 * LAG_LIMIT) == BURST_SHARE_FACTOR / 2
+    assert deference(burst=True, lag=100 * LAG_LIMIT) < 1

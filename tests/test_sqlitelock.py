@@ -25,7 +25,7 @@ def fresh_turn() -> Iterator[None]:
     """Each test starts as a foreground process and leaves this process as one."""
     saved = vars(sqlitelock._Turn).copy()
     yield
-    for key in ("background", "burst", "began", "pause_until"):
+    for key in ("background", "factor", "began", "pause_until"):
         setattr(sqlitelock._Turn, key, saved[key])
 
 
@@ -105,14 +105,13 @@ def test_the_worker_pauses_after_each_transaction(tmp_path):
     assert _gap(conn) >= sqlitelock.MIN_COURTESY
 
 
-def test_during_a_burst_the_worker_pauses_in_proportion_to_its_hold(tmp_path, monkeypatch):
-    monkeypatch.setattr(sqlitelock, "BURST_SHARE_FACTOR", 10.0)
+def test_a_deferring_worker_pauses_in_proportion_to_its_hold(tmp_path):
     conn = connect(tmp_path / "db")
     sqlitelock.yield_to_requests()
-    sqlitelock.set_burst(True)
+    sqlitelock.defer(10.0)
     _transaction(conn, hold=0.03)
     assert _gap(conn) >= 0.3
-    sqlitelock.set_burst(False)
+    sqlitelock.defer(0.0)
     _transaction(conn, hold=0.03)
     assert _gap(conn) < 0.1
 
