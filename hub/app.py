@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from hub import NAME, config, pluginmanager
@@ -70,6 +70,17 @@ def _error_pages(app: Flask) -> None:
         app.logger.info("refused a conflicting write: %s", exc.orig)
         message = "conflicts with a concurrent change; nothing was saved"
         return jsonify(error=message, field=None), 409
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError):  # noqa: ANN202
+        # The database is down, unreachable or (SQLite) locked past the lock timeout: the
+        # request's change is rolled back whole; the client may try again.
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", exc.orig)
+        response = jsonify(error="the database is unavailable; nothing was saved", field=None)
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # noqa: ANN202

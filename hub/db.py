@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -85,7 +86,12 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
-        sqlitelock.begin_immediate(conn.connection.dbapi_connection)
+        try:
+            sqlitelock.begin_immediate(conn.connection.dbapi_connection)
+        except sqlite3.OperationalError as exc:
+            # Raised inside an event, SQLAlchemy would pass the driver's error on as is;
+            # wrapped, it is the OperationalError the app (503) and the worker (retry) know.
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
 
 
 @event.listens_for(Engine, "commit")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from hub import inbound
+from hub import inbound, sqlitelock
 from hub.builtin.generic_webhooks import signature
 from hub.db import db
 from hub.models import Call, InboundEvent
@@ -286,3 +287,40 @@ def test_the_worker_job_applies_events(app, client, demo):
         scheduler.ensure_rows(jobs)
         assert scheduler.run_due(jobs, "w", 60).ran == 1
     assert events(app)[0].status == "processed"
+
+
+def test_an_unavailable_database_is_503_and_stores_nothing(app, client, demo, db_url, monkeypatch):
+    """SQLite locked past the lock timeout; PostgreSQL not reachable."""
+    if not db_url.startswith("sqlite"):
+        _stopped_postgres_is_503(app, client, monkeypatch)
+        return
+    monkeypatch.setattr(sqlitelock, "LOCK_TIMEOUT", 0.2)
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        resp = post(client, CREATE)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert resp.status_code == 503, resp.json
+    assert resp.headers["Retry-After"] == "5"
+    assert resp.json == {"error": "the database is unavailable; nothing was saved", "field": None}
+    assert events(app) == []
+    assert post(client, CREATE).status_code == 202, "the same delivery, sent again, is taken"
+
+
+def _stopped_postgres_is_503(app, client, monkeypatch) -> None:  # noqa: ANN001
+    """On PostgreSQL: a server that cannot be reached (a closed port)."""
+    with app.app_context():
+        engine = db.engine
+    monkeypatch.setattr(engine.pool, "_creator", _refused)
+    engine.dispose()
+    resp = post(client, CREATE)
+    assert resp.status_code == 503, resp.json
+    assert resp.json["error"] == "the database is unavailable; nothing was saved"
+
+
+def _refused():  # noqa: ANN202
+    import psycopg
+
+    return psycopg.connect("postgresql://postgres@127.0.0.1:1/none", connect_timeout=2)
