@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
-    app.register_blueprint(admin.bp)
+    admin.init_app(app)
     for blueprints in app.extensions[NAME].hook.hub_register_routes():
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)

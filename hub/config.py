@@ -16,6 +16,14 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # Secret key for sessions and CSRF; must be set in production.
     "SECRET_KEY": "dev-only-change-me",
+    # Session cookie: HttpOnly, SameSite=Lax; set SESSION_COOKIE_SECURE behind HTTPS.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    # Login attempts per client address (Flask-Limiter syntax) and where counts are kept
+    # (memory:// is per process: use redis://... when several processes serve the hub).
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
     # How passwords are hashed (werkzeug method string); tests use a cheap one.
     "PASSWORD_HASH_METHOD": "scrypt",
     # Largest request body the hub accepts, in bytes.

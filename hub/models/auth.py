@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,7 +12,9 @@ from hub.db import UTCDateTime, db, utcnow
 from hub.models.directory import Client, Person
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
+    """A login; Flask-Login's session user (``get_id`` is the row id)."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,6 +29,10 @@ class User(db.Model):
 
     person: Mapped[Person | None] = relationship()
     client: Mapped[Client | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated user cannot log in
+        return self.active
 
 
 class ApiToken(db.Model):
