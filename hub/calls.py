@@ -6,18 +6,19 @@ its history event and the outbox deliveries it causes land in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from hub import outbox
 from hub.db import db, utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.hooktypes import CallView, Change, Escalation, ExternalRef
 from hub.models import Application, Call, CallEvent, CallLink, Client, Contract, Person, TimeEntry
-from hub.vocab import CATEGORIES, LINES, PRIORITIES
+from hub.vocab import CATEGORIES, LINES, PRIORITIES, STATUSES
 
 #: The allowed moves; anything else is refused with a 409 listing these.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -80,6 +81,33 @@ def find_by_ref(ref: ExternalRef) -> Call | None:
     return db.session.scalar(
         select(Call).join(CallLink).where(CallLink.system == ref.system, CallLink.key == ref.key)
     )
+
+
+def search(filters: Mapping[str, str], *, client_id: int | None = None) -> Select:
+    """Calls matching ``filters`` (client, status, line, priority, assignee keys and a text
+    ``q`` in title or description), newest first; only ``client_id``'s when given."""
+    stmt = select(Call).order_by(Call.id.desc())
+    for name, allowed in (("status", STATUSES), ("line", LINES), ("priority", PRIORITIES)):
+        if filters.get(name):
+            stmt = stmt.where(getattr(Call, name) == _check(filters[name], allowed, name))
+    if filters.get("client"):
+        stmt = stmt.join(Client, Call.client_id == Client.id).where(Client.key == filters["client"])
+    if filters.get("assignee"):
+        stmt = stmt.join(Person, Call.assignee_id == Person.id).where(
+            Person.key == filters["assignee"]
+        )
+    if text := filters.get("q"):
+        if len(text) > 200:
+            raise Invalid("q is longer than 200 characters", "q")
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        escaped = (
+            Call.title.ilike(pattern, escape="\\"),
+            Call.description.ilike(pattern, escape="\\"),
+        )
+        stmt = stmt.where(or_(*escaped))
+    if client_id is not None:
+        stmt = stmt.where(Call.client_id == client_id)
+    return stmt
 
 
 def view(call: Call) -> CallView:

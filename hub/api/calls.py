@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from sqlalchemy import or_, select
 
 from hub import calls as service
 from hub.api import PAGING, actor, bp, current_user, doc, paged, parse, render
 from hub.api.schemas import CallCreate, CallPatch, EscalationIn, NoteIn, TimeIn, TransitionIn
 from hub.db import db
-from hub.errors import Forbidden, Invalid
+from hub.errors import Forbidden
 from hub.hooktypes import ExternalRef
-from hub.models import Call, Client, Person
+from hub.models import Call
 from hub.vocab import LINES, PRIORITIES, STATUSES
 
 STAFF = ("admin", "sla_manager", "associate")
@@ -57,33 +56,9 @@ def create_call():  # noqa: ANN201
 @bp.get("/calls")
 @doc("List calls, filtered and paged", query={**_FILTERS, **PAGING})
 def list_calls():  # noqa: ANN201
-    stmt = select(Call).order_by(Call.id.desc())
-    args = request.args
-    for name, allowed in (("status", STATUSES), ("line", LINES), ("priority", PRIORITIES)):
-        if name in args:
-            if args[name] not in allowed:
-                raise Invalid(f"unknown {name} {args[name]!r}", name)
-            stmt = stmt.where(getattr(Call, name) == args[name])
-    if "client" in args:
-        stmt = stmt.join(Client, Call.client_id == Client.id).where(Client.key == args["client"])
-    if "assignee" in args:
-        stmt = stmt.join(Person, Call.assignee_id == Person.id).where(
-            Person.key == args["assignee"]
-        )
-    if args.get("q"):
-        if len(args["q"]) > 200:
-            raise Invalid("q is longer than 200 characters", "q")
-        pattern = (
-            "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        stmt = stmt.where(
-            or_(
-                Call.title.ilike(pattern, escape="\\"), Call.description.ilike(pattern, escape="\\")
-            )
-        )
     user = current_user()
-    if user.role == "client_viewer":
-        stmt = stmt.where(Call.client_id == user.client_id)
+    only = user.client_id if user.role == "client_viewer" else None
+    stmt = service.search(request.args, client_id=only)
     return jsonify(paged(stmt, render.call))
 
 
