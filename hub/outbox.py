@@ -137,19 +137,32 @@ def mark_failed(delivery_id: int, worker_id: str, attempts: int, error: str) -> 
     )
 
 
-def redrive(delivery_id: int) -> OutboxDelivery:
-    """Give a dead delivery a fresh set of attempts, due now (the caller commits)."""
+def _dead(delivery_id: int, done: str) -> OutboxDelivery:
+    """The dead delivery, locked; anything else is refused (``done``: what would be done)."""
     delivery = db.session.get(OutboxDelivery, delivery_id, with_for_update=True)
     if delivery is None:
         raise NotFound(f"no outbox delivery {delivery_id}", field="id")
     if delivery.state != "dead":
         raise Conflict(
-            f"delivery {delivery_id} is {delivery.state}; only dead deliveries are re-driven",
+            f"delivery {delivery_id} is {delivery.state}; only dead deliveries are {done}",
             field="state",
         )
+    return delivery
+
+
+def redrive(delivery_id: int) -> OutboxDelivery:
+    """Give a dead delivery a fresh set of attempts, due now (the caller commits)."""
+    delivery = _dead(delivery_id, "re-driven")
     delivery.state = "pending"
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
+    return delivery
+
+
+def discard(delivery_id: int) -> OutboxDelivery:
+    """Give up on a dead delivery for good; it is kept, as *discarded* (the caller commits)."""
+    delivery = _dead(delivery_id, "discarded")
+    delivery.state = "discarded"
     return delivery
 
 

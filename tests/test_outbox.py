@@ -171,3 +171,17 @@ def test_a_delivery_that_kills_its_worker_every_time_still_ends_dead(ctx, record
     assert (row.state, row.attempts) == ("dead", 3)
     assert "gave up after 3 attempts; the worker stopped during the last" in row.last_error
     assert [r for r in records(record_file) if r["call"] == call.id] == []
+
+
+def test_discard_keeps_a_dead_delivery_as_discarded_and_refuses_others(ctx):
+    call = new_call()
+    dead = OutboxDelivery(hook="hub_call_created", plugin="x", payload={}, state="dead")
+    live = OutboxDelivery(hook="hub_call_created", plugin="y", payload={}, call_id=call.id)
+    db.session.add_all([dead, live])
+    db.session.commit()
+    assert outbox.discard(dead.id).state == "discarded"
+    db.session.commit()
+    with pytest.raises(Conflict, match="only dead deliveries are discarded"):
+        outbox.discard(live.id)
+    with pytest.raises(NotFound):
+        outbox.discard(999999)
