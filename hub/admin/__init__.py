@@ -40,7 +40,7 @@ def add_nav(entry: NavEntry) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from hub.admin import calls, login, outbox  # noqa: F401 - their views register on bp
+    from hub.admin import calls, login, outbox, plugins  # noqa: F401 - views register on bp
 
     login_manager.init_app(app)
     login.init_app(app)
