@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+from html import escape
 from pathlib import Path
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -57,10 +58,33 @@ def _wants_json() -> bool:
     )
 
 
+BARE_PAGE = (
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Try again shortly · SLA Hub'
+    "</title><h1>Try again shortly</h1><p>{message}</p></html>"
+)
+
+
+def _answer(status: int, message: str, title: str | None = None):  # noqa: ANN202
+    """The error as JSON for the API and webhooks, as a page of the hub for a browser."""
+    if _wants_json():
+        response = jsonify(error=message, field=None)
+    elif status == 503:
+        # Rendering a template loads the logged-in user from the database that just failed.
+        response = make_response(BARE_PAGE.format(message=escape(message)))
+    else:
+        page = render_template("admin/error.html", status=status, title=title, message=message)
+        response = make_response(page)
+    response.status_code = status
+    return response
+
+
 def _error_pages(app: Flask) -> None:
     @app.errorhandler(HubError)
     def hub_error(exc: HubError):  # noqa: ANN202
         db.session.rollback()
+        if not _wants_json():
+            field = f"{exc.field}: " if exc.field else ""
+            return _answer(exc.status, f"{field}{exc.message}")
         return jsonify(exc.to_json()), exc.status
 
     @app.errorhandler(IntegrityError)
@@ -68,8 +92,7 @@ def _error_pages(app: Flask) -> None:
         # Two requests raced for the same unique key; the loser's change is rolled back whole.
         db.session.rollback()
         app.logger.info("refused a conflicting write: %s", exc.orig)
-        message = "conflicts with a concurrent change; nothing was saved"
-        return jsonify(error=message, field=None), 409
+        return _answer(409, "conflicts with a concurrent change; nothing was saved")
 
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):  # noqa: ANN202
@@ -77,21 +100,19 @@ def _error_pages(app: Flask) -> None:
         # request's change is rolled back whole; the client may try again.
         db.session.rollback()
         app.logger.warning("database unavailable: %s", exc.orig)
-        response = jsonify(error="the database is unavailable; nothing was saved", field=None)
-        response.status_code = 503
+        response = _answer(503, "the database is unavailable; nothing was saved")
         response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # noqa: ANN202
         db.session.rollback()
-        if not _wants_json():
+        if exc.code is None or exc.code < 400:  # a redirect raised as an exception
             return exc
         message = exc.description or exc.name
         if exc.code == 413:
             message = f"request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
-        response = jsonify(error=message, field=None)
-        response.status_code = exc.code or 500
+        response = _answer(exc.code, message, title=exc.name)
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response

@@ -174,6 +174,40 @@ def counts() -> dict[str, int]:
     return {state: n for state, n in rows}
 
 
+def last_errors() -> dict[str, str]:
+    """Each plugin's newest delivery error (of deliveries not yet done)."""
+    newest = (
+        select(OutboxDelivery.plugin, db.func.max(OutboxDelivery.id).label("id"))
+        .where(OutboxDelivery.last_error.is_not(None), OutboxDelivery.state != "done")
+        .group_by(OutboxDelivery.plugin)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(OutboxDelivery.plugin, OutboxDelivery.last_error).join(
+            newest, OutboxDelivery.id == newest.c.id
+        )
+    )
+    return {plugin: error for plugin, error in rows}
+
+
+def trouble(limit: int = 10) -> tuple[dict[str, int], list[OutboxDelivery]]:
+    """Dead deliveries and pending ones that already failed: counts and the newest few."""
+    failing = (OutboxDelivery.state == "dead") | (
+        (OutboxDelivery.state == "pending") & (OutboxDelivery.attempts > 0)
+    )
+    counts = dict(
+        db.session.execute(
+            select(OutboxDelivery.state, db.func.count())
+            .where(failing)
+            .group_by(OutboxDelivery.state)
+        ).all()
+    )
+    rows = db.session.scalars(
+        select(OutboxDelivery).where(failing).order_by(OutboxDelivery.id.desc()).limit(limit)
+    ).all()
+    return {"dead": counts.get("dead", 0), "failing": counts.get("pending", 0)}, list(rows)
+
+
 def oldest_pending() -> datetime | None:
     return db.session.scalar(
         select(db.func.min(OutboxDelivery.created_at)).where(OutboxDelivery.state == "pending")

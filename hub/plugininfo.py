@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy
 
+from hub import NAME
+from hub.outbox import last_errors
 from hub.pluginmanager import call_one, implementers, plugin_setting, plugin_version
 
 MASK = "••••••"
@@ -18,6 +21,8 @@ class PluginStatus:
     version: str
     ok: bool
     detail: str
+    enabled: bool = True
+    last_error: str | None = None
 
 
 def health(pm: pluggy.PluginManager) -> list[PluginStatus]:
@@ -39,6 +44,19 @@ def health(pm: pluggy.PluginManager) -> list[PluginStatus]:
         else:
             out.append(PluginStatus(name, report.version, report.ok, report.detail))
     return out
+
+
+def overview(pm: pluggy.PluginManager) -> list[PluginStatus]:
+    """Loaded plugins with their health and last delivery error, then installed ones that
+    are not enabled (so that the admin sees what could be switched on)."""
+    errors = last_errors()
+    rows = [replace(s, last_error=errors.get(s.name)) for s in health(pm)]
+    loaded = {s.name for s in rows}
+    for ep in sorted(entry_points(group=NAME), key=lambda ep: ep.name):
+        if ep.name not in loaded:
+            version = ep.dist.version if ep.dist else ""
+            rows.append(PluginStatus(ep.name, version, True, "installed, not enabled", False))
+    return rows
 
 
 def settings(pm: pluggy.PluginManager) -> dict[str, list[dict[str, Any]]]:

@@ -10,14 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, render_template
+from flask_login import current_user
 
-from hub import __version__
+from hub import __version__, dashboard, plugininfo
 from hub.admin.access import login_manager, role_required
-from hub.plugininfo import health
+from hub.api import check_url
+from hub.db import utcnow
+from hub.outbox import trouble as outbox_trouble
 from hub.pluginmanager import get_pm
-from hub.vocab import USER_ROLES
+from hub.vocab import LINE_TITLES, LINES, PRIORITIES, USER_ROLES
 
 bp = Blueprint("admin", __name__)
+#: Ids past the database's INTEGER and NUL characters get a 404/400 page, not a driver error.
+bp.before_request(check_url)
 
 
 @dataclass(frozen=True)
@@ -40,11 +45,12 @@ def add_nav(entry: NavEntry) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from hub.admin import calls, login, outbox, plugins  # noqa: F401 - views register on bp
+    from hub.admin import calls, directory, login, outbox, plugins  # noqa: F401 - views register
 
     login_manager.init_app(app)
     login.init_app(app)
     app.register_blueprint(bp)
+    app.add_template_filter(minutes)
 
     @app.context_processor
     def navigation() -> dict:
@@ -56,7 +62,40 @@ def init_app(app: Flask) -> None:
         return {"nav": [e for e in NAV if not e.roles or role in e.roles]}
 
 
+def minutes(value: int | float | None) -> str:
+    """A duration in minutes as people say it: "45 min", "4 h", "2 d 1 h 30 min"."""
+    if value is None:
+        return "—"
+    sign, value = ("−" if value < 0 else ""), abs(int(value))
+    days, rest = divmod(value, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (mins, "min")) if n]
+    return sign + (" ".join(parts) or "0 min")
+
+
 @bp.get("/")
 @role_required(*USER_ROLES)
 def index():  # noqa: ANN201
-    return render_template("admin/index.html", version=__version__, plugins=health(get_pm()))
+    """The dashboard: open calls by line and priority with their clocks, the duty, and
+    (for staff) the outbox's trouble and the plugins' health."""
+    now = utcnow()
+    own = current_user.client_id if current_user.role == "client_viewer" else None
+    rows = dashboard.open_calls(now, client_id=own)
+    staff = current_user.role != "client_viewer"
+    trouble, failing = outbox_trouble() if staff else ({}, [])
+    return render_template(
+        "admin/index.html",
+        version=__version__,
+        now=now,
+        lines=LINES,
+        line_titles=LINE_TITLES,
+        priorities=PRIORITIES,
+        grid=dashboard.grid(client_id=own),
+        worst=dashboard.cell_states(rows),
+        rows=rows,
+        duty=dashboard.duty(now),
+        staff=staff,
+        trouble=trouble,
+        failing=failing,
+        plugins=plugininfo.overview(get_pm()) if staff else [],
+    )

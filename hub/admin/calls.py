@@ -9,10 +9,13 @@ from sqlalchemy import select
 from hub import calls as service
 from hub.admin import NavEntry, add_nav, bp
 from hub.admin.access import role_required
+from hub.admin.forms import Field, choices, drop_none, read, refusal, validate
+from hub.admin.paging import Page, page_of
+from hub.api.schemas import CallCreate
 from hub.db import db
 from hub.errors import HubError, NotFound
-from hub.models import Call, Client, Person
-from hub.vocab import LINES, PRIORITIES, STATUSES, USER_ROLES
+from hub.models import Application, Call, Client, Person
+from hub.vocab import CATEGORIES, LINE_TITLES, LINES, PRIORITIES, STATUSES, USER_ROLES
 
 STAFF = ("admin", "sla_manager", "associate")
 PAGE_SIZE = 25
@@ -41,15 +44,11 @@ def _visible(call_id: int, *, for_update: bool = False) -> Call:
 def call_list():  # noqa: ANN201
     filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}
     only = current_user.client_id if current_user.role == "client_viewer" else None
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
     error = None
     try:
-        stmt = service.search(filters, client_id=only)
-        total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
-        rows = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        page = page_of(service.search(filters, client_id=only), PAGE_SIZE)
     except HubError as exc:
-        error, rows, total = exc, [], 0
+        error, page = exc, Page([], 1, 1, 0)
     choices = {
         "client": db.session.scalars(select(Client.key).order_by(Client.key)).all(),
         "status": STATUSES,
@@ -62,14 +61,59 @@ def call_list():  # noqa: ANN201
     status = 400 if error else 200
     return render_template(
         "admin/calls.html",
-        calls=rows,
+        calls=page.rows,
         filters=filters,
         choices=choices,
         error=error,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        total=total,
+        page=page.number,
+        pages=page.pages,
+        total=page.total,
     ), status
+
+
+def _call_fields() -> list[Field]:
+    clients = db.session.scalars(select(Client).order_by(Client.key)).all()
+    apps = db.session.scalars(select(Application).order_by(Application.key)).all()
+    people = db.session.scalars(select(Person).where(Person.active).order_by(Person.key)).all()
+    return [
+        Field("client", "Client", "select", tuple((c.key, c.name) for c in clients), True),
+        Field("application", "Application", "select",
+              tuple((a.key, f"{a.name} ({a.client.key})") for a in apps),
+              help="Leave empty when the call is not about one site."),
+        Field("title", "Title", required=True, maxlength=300),
+        Field("description", "Description", "textarea", maxlength=100_000),
+        Field("priority", "Priority", "select", choices(PRIORITIES), True),
+        Field("category", "Category", "select", choices(CATEGORIES), True),
+        Field("line", "Line", "select", choices(LINES, LINE_TITLES),
+              help="Leave empty to route by category."),
+        Field("assignee", "Assignee", "select", tuple((p.key, p.name) for p in people)),
+        Field("reporter", "Reported by"),
+    ]  # fmt: skip
+
+
+@bp.route("/calls/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def call_new():  # noqa: ANN201
+    """Register a call by hand (a client on the phone, an e-mail)."""
+    fields = _call_fields()
+    values: dict = {"priority": "P3", "category": "incident", "client": request.args.get("client")}
+    errors: dict = {}
+    if request.method == "POST":
+        data, errors, values = read(fields, request.form)
+        parsed, schema_errors = validate(CallCreate, drop_none(data), fields)
+        errors = {**schema_errors, **errors}
+        if not errors:
+            try:
+                call = service.create(actor=_actor(), source="admin", **parsed.model_dump())
+                db.session.commit()
+            except HubError as exc:
+                db.session.rollback()
+                errors = refusal(exc, fields)
+            else:
+                flash(f"Call {call.id} registered.")
+                return redirect(url_for("admin.call_detail", call_id=call.id), 303)
+    page = render_template("admin/call_new.html", fields=fields, values=values, errors=errors)
+    return page, 422 if errors else 200
 
 
 @bp.get("/calls/<int:call_id>")

@@ -1,0 +1,116 @@
+"""What the dashboard shows: open calls by line and priority with their clocks, the duty,
+the outbox's trouble and the plugins' health.
+
+The clocks here are what the core knows before the SLA engine: wall-clock time since the
+call came in against the contract's target for its priority. The SLA engine replaces
+:func:`provisional_clock` with business-time clocks that pause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from hub.db import db
+from hub.models import Call, Contract
+from hub.vocab import OPEN_STATUSES
+
+#: How many open calls the dashboard lists (most urgent first); the grid counts them all.
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The running clock of a call: which target, when due, and its colour."""
+
+    name: str  # "response" or "resolution"; "" when the call has no target
+    due: datetime | None
+    left: timedelta | None
+    state: str  # "green", "amber", "red" or "none"
+
+
+NO_CLOCK = Clock("", None, None, "none")
+
+
+def provisional_clock(call: Call, now: datetime) -> Clock:
+    """The response clock until acknowledged, then the resolution clock; amber from the
+    contract's warning share of the target, red once it is past."""
+    contract = call.contract
+    target = (
+        next((t for t in contract.targets if t.priority == call.priority), None)
+        if (contract)
+        else None
+    )
+    if target is None:
+        return NO_CLOCK
+    if call.status == "new":
+        name, minutes = "response", target.response_minutes
+    else:
+        name, minutes = "resolution", target.resolution_minutes
+    due = call.created_at + timedelta(minutes=minutes)
+    used = (now - call.created_at) / timedelta(minutes=minutes)
+    if used >= 1:
+        state = "red"
+    elif used * 100 >= contract.warning_percent:
+        state = "amber"
+    else:
+        state = "green"
+    return Clock(name, due, due - now, state)
+
+
+def grid(client_id: int | None = None) -> dict[tuple[str, str], int]:
+    """Open calls counted per (line, priority), in SQL."""
+    stmt = (
+        select(Call.line, Call.priority, func.count())
+        .where(Call.status.in_(OPEN_STATUSES))
+        .group_by(Call.line, Call.priority)
+    )
+    if client_id is not None:
+        stmt = stmt.where(Call.client_id == client_id)
+    return {(line, priority): n for line, priority, n in db.session.execute(stmt)}
+
+
+def open_calls(now: datetime, client_id: int | None = None) -> list[tuple[Call, Clock]]:
+    """The oldest open calls with their clocks, the least time left first."""
+    stmt = (
+        select(Call)
+        .where(Call.status.in_(OPEN_STATUSES))
+        .options(
+            selectinload(Call.contract).selectinload(Contract.targets),
+            selectinload(Call.client),
+            selectinload(Call.assignee),
+        )
+        .order_by(Call.created_at)
+        .limit(LIST_LIMIT)
+    )
+    if client_id is not None:
+        stmt = stmt.where(Call.client_id == client_id)
+    rows = [(call, provisional_clock(call, now)) for call in db.session.scalars(stmt)]
+    far = timedelta.max
+    return sorted(rows, key=lambda row: row[1].left if row[1].left is not None else far)
+
+
+def cell_states(rows: list[tuple[Call, Clock]]) -> dict[tuple[str, str], str]:
+    """The worst clock colour in each (line, priority) cell of the listed calls."""
+    rank = {"none": 0, "green": 1, "amber": 2, "red": 3}
+    worst: dict[tuple[str, str], str] = {}
+    for call, clock in rows:
+        key = (call.line, call.priority)
+        if rank[clock.state] > rank[worst.get(key, "none")]:
+            worst[key] = clock.state
+    return worst
+
+
+@dataclass(frozen=True)
+class Duty:
+    """Who is on duty now and next; empty until the duty roster exists."""
+
+    now: str | None = None
+    next: str | None = None
+
+
+def duty(now: datetime) -> Duty:  # noqa: ARG001 - the roster (SLA engine) fills this in
+    return Duty()
