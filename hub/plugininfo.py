@@ -55,7 +55,8 @@ def overview(pm: pluggy.PluginManager) -> list[PluginStatus]:
     for ep in sorted(entry_points(group=NAME), key=lambda ep: ep.name):
         if ep.name not in loaded:
             version = ep.dist.version if ep.dist else ""
-            rows.append(PluginStatus(ep.name, version, True, "installed, not enabled", False))
+            detail = "installed, not enabled"
+            rows.append(PluginStatus(ep.name, version, True, detail, False, errors.get(ep.name)))
     return rows
 
 

@@ -222,7 +222,8 @@ def application_team_remove(key: str, member_id: int):  # noqa: ANN201
     member = db.session.get(ApplicationMember, member_id)
     if member is None or member.application_id != application.id:
         abort(404)
+    who = member.person.key
     application.team.remove(member)
     db.session.commit()
-    flash(f"{member.person.key} left the team.")
+    flash(f"{who} left the team.")
     return redirect(url_for("admin.application_view", key=key), 303)

@@ -123,9 +123,12 @@ def validate(
 
 
 def _field_for(where: str, fields: list[Field]) -> Field | None:
-    """The field an error location names, or the first field under it (a nested object)."""
-    for field in fields:
-        if field.name == where:
+    """The field an error location names or lies in (``services.1``: an item of a list),
+    else the first field under it (``targets.P1``: a nested object)."""
+    by_name = {f.name: f for f in fields}
+    parts = where.split(".")
+    for end in range(len(parts), 0, -1):
+        if (field := by_name.get(".".join(parts[:end]))) is not None:
             return field
     return next((f for f in fields if where and f.name.startswith(where + ".")), None)
 

@@ -19,21 +19,22 @@ def log_in(page, base: str, demo: dict, role: str) -> None:  # noqa: ANN001
     page.wait_for_url(base + "/")
 
 
-def new_call_id(app) -> int:  # noqa: ANN001
-    from hub import calls as service
-
-    with app.app_context():
-        call = service.create(actor="test", source="test", client="amarant", title="Login fails")
-        db.session.commit()
-        return call.id
-
-
-def test_move_a_call_from_new_to_resolved(page, live_server, demo, app):
-    call_id = new_call_id(app)
+def test_create_a_call_through_the_form_and_move_it_to_resolved(page, live_server, demo, app):
     log_in(page, live_server, demo, "associate")
     page.get_by_role("link", name="Calls").click()
     check_accessibility_basics(page)
-    page.get_by_role("link", name="Login fails", exact=True).click()
+    page.get_by_role("link", name="New call").click()
+    check_accessibility_basics(page)
+    page.get_by_label("Client").select_option("amarant")
+    page.get_by_label("Application").select_option("amarant-intranet")
+    page.get_by_label("Title").fill("Login fails")
+    page.get_by_label("Description").fill("Since this morning.")
+    page.get_by_label("Priority").select_option("P2")
+    page.get_by_role("button", name="Register call").click()
+    page.wait_for_url(f"{live_server}/calls/*")
+    call_id = int(page.url.rsplit("/", 1)[1])
+    assert page.locator("h1").inner_text() == f"Call {call_id}: Login fails"
+    assert page.locator("#status").inner_text() == "new"
     check_accessibility_basics(page)
     for button, status in [
         ("Acknowledged", "acknowledged"),

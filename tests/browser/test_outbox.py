@@ -12,7 +12,7 @@ from tests.test_admin_outbox import dead_delivery
 def test_the_outbox_page_re_drives_a_failed_delivery(page, live_server, demo, app):
     delivery_id = dead_delivery(app)
     log_in(page, live_server, demo, "admin")
-    page.get_by_role("link", name="Outbox").click()
+    page.get_by_role("link", name="Outbox", exact=True).click()
     check_accessibility_basics(page)
     row = page.locator(f"#delivery-{delivery_id}")
     assert "Jira answered 503" in row.inner_text()

@@ -1,0 +1,197 @@
+"""Who may open which admin page: every page and every change, for every role and for a
+visitor who is not logged in. A new page without a row here fails the coverage test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from hub import calls as call_service
+from hub import directory
+from hub.db import db
+from hub.models import Application, ApplicationMember, Call, CallEvent, Client, Contact
+from tests.test_admin_login import csrf_from, log_in, user
+from tests.test_admin_outbox import dead_delivery
+
+ALL = ("admin", "sla_manager", "associate", "client_viewer")
+STAFF = ("admin", "sla_manager", "associate")
+MANAGERS = ("admin", "sla_manager")
+ROLES = ("anonymous", *ALL)
+
+OWN_CALL, OTHER_CALL = "{own_call}", "{other_call}"
+
+#: GET pages: path → roles that may open it (others get 403; a visitor, the login form).
+#: The client viewer belongs to the demo client "amarant"; "other" is another client's.
+PAGES: dict[str, tuple[str, ...]] = {
+    "/": ALL,
+    "/calls": ALL,
+    "/calls/new": STAFF,
+    f"/calls/{OWN_CALL}": ALL,
+    f"/calls/{OTHER_CALL}": STAFF,
+    "/clients": ALL,
+    "/clients/new": MANAGERS,
+    "/clients/amarant": ALL,
+    "/clients/other": STAFF,
+    "/clients/amarant/edit": MANAGERS,
+    "/contracts": ALL,
+    "/contracts/new": MANAGERS,
+    "/contracts/amarant-sla-2026": ALL,
+    "/contracts/other-sla": STAFF,
+    "/contracts/amarant-sla-2026/edit": MANAGERS,
+    "/applications": ALL,
+    "/applications/new": MANAGERS,
+    "/applications/amarant-intranet": ALL,
+    "/applications/other-site": STAFF,
+    "/applications/amarant-intranet/edit": MANAGERS,
+    "/people": STAFF,
+    "/people/new": MANAGERS,
+    "/people/bas": STAFF,
+    "/people/bas/edit": MANAGERS,
+    "/outbox": MANAGERS,
+    "/plugins": MANAGERS,
+}
+
+#: POST changes: path → roles that may make it. Each is checked to change nothing when
+#: refused (see ``_fingerprint``).
+CHANGES: dict[str, tuple[str, ...]] = {
+    f"/calls/{OWN_CALL}/transition": STAFF,
+    f"/calls/{OWN_CALL}/note": STAFF,
+    f"/calls/{OWN_CALL}/time": STAFF,
+    "/calls/new": STAFF,
+    "/clients/new": MANAGERS,
+    "/clients/amarant/edit": MANAGERS,
+    "/clients/amarant/contacts": MANAGERS,
+    "/contracts/new": MANAGERS,
+    "/contracts/amarant-sla-2026/edit": MANAGERS,
+    "/applications/new": MANAGERS,
+    "/applications/amarant-intranet/edit": MANAGERS,
+    "/applications/amarant-intranet/team": MANAGERS,
+    "/applications/amarant-intranet/team/{member}/remove": MANAGERS,
+    "/people/new": MANAGERS,
+    "/people/bas/edit": MANAGERS,
+    "/outbox/{dead}/redrive": ("admin",),
+    "/outbox/{dead}/discard": ("admin",),
+}
+
+#: What each change posts (valid input, so that an allowed role's change goes through).
+FORMS: dict[str, dict[str, str]] = {
+    "transition": {"to": "in_progress"},
+    "note": {"note": "a note"},
+    "time": {"person": "bas", "minutes": "10"},
+    "/calls/new": {"client": "amarant", "title": "By form", "priority": "P3",
+                   "category": "incident"},
+    "/clients/new": {"key": "new-client", "name": "New client"},
+    "contacts": {"name": "Jan"},
+    "team": {"person": "bas", "role": "tester"},
+}  # fmt: skip
+
+
+@pytest.fixture
+def world(app, demo):  # noqa: ANN001,ANN201
+    """The demo plus another client with a contract, an application and a call."""
+    with app.app_context():
+        directory.create_client(key="other", name="Other client")
+        directory.create_contract(
+            client="other", reference="other-sla", name="Other SLA", valid_from=date(2026, 1, 1),
+            targets={p: {"response_minutes": 60, "resolution_minutes": 480}
+                     for p in ("P1", "P2", "P3", "P4")},
+        )  # fmt: skip
+        directory.create_application(client="other", key="other-site", name="Their site")
+        other = call_service.create(actor="test", source="test", client="other", title="Theirs")
+        own = db.session.scalars(
+            select(Call).where(Call.status == "acknowledged").order_by(Call.id)
+        ).first()
+        member = db.session.scalars(select(ApplicationMember).order_by(ApplicationMember.id))
+        db.session.commit()
+        ids = {"own_call": own.id, "other_call": other.id, "member": member.first().id}
+    ids["dead"] = dead_delivery(app)
+    return ids
+
+
+def _fill(path: str, ids: dict) -> str:
+    return path.format(**ids)
+
+
+def _fingerprint(app) -> tuple:  # noqa: ANN001
+    """Counts and values a refused change would have touched."""
+    with app.app_context():
+        count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+        amarant = db.session.scalar(select(Client).where(Client.key == "amarant"))
+        from hub.models import OutboxDelivery
+
+        return (
+            count(CallEvent), count(Call), count(Client), count(Contact),
+            count(Application), count(ApplicationMember), amarant.name,
+            tuple(db.session.scalars(select(OutboxDelivery.state).order_by(OutboxDelivery.id))),
+        )  # fmt: skip
+
+
+def test_every_admin_page_and_change_is_in_the_matrix(app):
+    rules = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {
+        "/", "/calls", "/calls/new", "/calls/<int:call_id>", "/clients", "/clients/new",
+        "/clients/<key>", "/clients/<key>/edit", "/contracts", "/contracts/new",
+        "/contracts/<key>", "/contracts/<key>/edit", "/applications", "/applications/new",
+        "/applications/<key>", "/applications/<key>/edit", "/people", "/people/new",
+        "/people/<key>", "/people/<key>/edit", "/outbox", "/plugins",
+    }  # fmt: skip
+    changes = {
+        "/calls/<int:call_id>/transition", "/calls/<int:call_id>/note",
+        "/calls/<int:call_id>/time", "/calls/new", "/clients/new", "/clients/<key>/edit",
+        "/clients/<key>/contacts", "/contracts/new", "/contracts/<key>/edit",
+        "/applications/new", "/applications/<key>/edit", "/applications/<key>/team",
+        "/applications/<key>/team/<int:member_id>/remove", "/people/new", "/people/<key>/edit",
+        "/outbox/<int:delivery_id>/<any(redrive, discard):action>",
+    }  # fmt: skip
+    public = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST")}
+    expected = {(r, "GET") for r in covered} | {(r, "POST") for r in changes} | public
+    assert rules == expected, "a page was added or removed: add it to PAGES/CHANGES"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_exactly_the_pages_it_may(app, client, demo, world, role, subtests):
+    if role != "anonymous":
+        log_in(client, *user(demo, role))
+    for path, allowed in PAGES.items():
+        url = _fill(path, world)
+        with subtests.test(page=url):
+            resp = client.get(url)
+            if role == "anonymous":
+                assert resp.status_code == 302
+                assert resp.headers["Location"].startswith("/login?next=")
+            elif role in allowed:
+                assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+            else:
+                assert resp.status_code == 403
+                assert "<h1>Not allowed</h1>" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_makes_exactly_the_changes_it_may(app, client, demo, world, role, subtests):
+    if role != "anonymous":
+        log_in(client, *user(demo, role))
+    for path, allowed in CHANGES.items():
+        url = _fill(path, world)
+        data = FORMS.get(path) or FORMS.get(path.rstrip("/").split("/")[-1], {})
+        with subtests.test(change=url):
+            token = csrf_from(client.get("/login").get_data(as_text=True))
+            before = _fingerprint(app)
+            resp = client.post(url, data={"csrf_token": token, **data})
+            if role == "anonymous":
+                assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+            elif role in allowed:
+                assert resp.status_code in (200, 303, 422), (resp.status_code, url)
+                continue
+            else:
+                assert resp.status_code == 403, (resp.status_code, url)
+                page = resp.get_data(as_text=True)
+                needed = " or ".join(r.replace("_", " ").replace("sla", "SLA") for r in allowed)
+                assert needed in page, "the page names the role that is needed"
+            assert _fingerprint(app) == before, "a refused change wrote something"
