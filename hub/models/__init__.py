@@ -12,6 +12,7 @@ from hub.models.directory import (
     ServiceTarget,
 )
 from hub.models.plumbing import InboundEvent, OutboxDelivery, ScheduledJob, WorkerHeartbeat
+from hub.models.sla import CallPause, Clock
 
 __all__ = [
     "ApiToken",
@@ -20,7 +21,9 @@ __all__ = [
     "Call",
     "CallEvent",
     "CallLink",
+    "CallPause",
     "Client",
+    "Clock",
     "Contact",
     "Contract",
     "InboundEvent",

@@ -55,6 +55,9 @@ class Contract(db.Model):
     availability: Mapped[str | None] = mapped_column(Text)
     services: Mapped[list[str]] = mapped_column(JSON, default=list)
     warning_percent: Mapped[int] = mapped_column(default=75)
+    #: The SLA engine's rules beyond the targets (escalation levels, line and collegial
+    #: targets, quiet hours); the format is in :mod:`hub.sla.rules`.
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     fixed_fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     hours_card: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     valid_from: Mapped[date]
