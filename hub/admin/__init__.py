@@ -7,6 +7,8 @@ which authenticate with tokens and signatures instead). Access: :mod:`hub.admin.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, render_template
@@ -45,7 +47,11 @@ def add_nav(entry: NavEntry) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from hub.admin import calls, directory, login, outbox, plugins  # noqa: F401 - views register
+    # Every module of this package registers its views on ``bp`` when imported: a new
+    # screen is a new module here, nothing else to wire.
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    from hub.admin import login
 
     login_manager.init_app(app)
     login.init_app(app)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import math
+import pkgutil
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -145,4 +147,7 @@ PAGING = {
     "per_page": {"type": "integer", "minimum": 1, "maximum": 500},
 }
 
-from hub.api import calls, directory, openapi, outbox  # noqa: E402,F401 - routes register on bp
+# Every module of this package registers its routes on ``bp`` when imported (a new
+# resource is a new module here); ``render`` and ``schemas`` only define helpers.
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
