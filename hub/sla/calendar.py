@@ -107,7 +107,10 @@ class Calendar:
             else:
                 end = t.ends[i]
                 target = cum[i] + (s if s < end else end) - starts[i] + need
-            k = bisect_left(cum, target, i + 1)
+            if target <= cum[i + 1]:  # due in the same opening: no second search
+                k = i + 1
+                break
+            k = bisect_left(cum, target, i + 2)
             if k < len(cum):
                 break
             t = self._cover_year(t.y1 + 1)
@@ -128,7 +131,12 @@ class Calendar:
             t = self._cover(s)
             if e >= t.hi:
                 t = self._cover(e)
-        return (_position(t, e) - _position(t, s)) / 60
+        starts, ends, cum = t.starts, t.ends, t.cum  # (inline: the hot path of a sweep)
+        i = bisect_right(starts, s) - 1
+        j = bisect_right(starts, e, i if i > 0 else 0) - 1
+        at_s = 0.0 if i < 0 else cum[i] + (s if s < ends[i] else ends[i]) - starts[i]
+        at_e = 0.0 if j < 0 else cum[j] + (e if e < ends[j] else ends[j]) - starts[j]
+        return (at_e - at_s) / 60
 
     def is_open(self, at: datetime) -> bool:
         """Whether business time runs at ``at`` (an opening includes its start, not its end)."""
@@ -261,15 +269,6 @@ def _stamp(at: datetime) -> float:
     if at.tzinfo is None:
         raise ValueError(f"an aware datetime is needed, got naive {at.isoformat()}")
     return at.timestamp()
-
-
-def _position(t: _Table, x: float) -> float:
-    """Business seconds from the table's first opening to instant ``x``."""
-    i = bisect_right(t.starts, x) - 1
-    if i < 0:
-        return 0.0
-    end = t.ends[i]
-    return t.cum[i] + (x if x < end else end) - t.starts[i]
 
 
 def _json(value: object) -> str:
