@@ -12,6 +12,7 @@ from hub.models.directory import (
     ServiceTarget,
 )
 from hub.models.plumbing import InboundEvent, OutboxDelivery, ScheduledJob, WorkerHeartbeat
+from hub.models.roster import Handover, Shift, Unavailability
 from hub.models.sla import CallPause, Clock
 
 __all__ = [
@@ -26,12 +27,15 @@ __all__ = [
     "Clock",
     "Contact",
     "Contract",
+    "Handover",
     "InboundEvent",
     "OutboxDelivery",
     "Person",
     "ScheduledJob",
     "ServiceTarget",
+    "Shift",
     "TimeEntry",
+    "Unavailability",
     "User",
     "WorkerHeartbeat",
 ]

@@ -102,6 +102,7 @@ class Person(db.Model):
     lines: Mapped[list[str]] = mapped_column(JSON, default=list)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    certified: Mapped[list[str]] = mapped_column(JSON, default=list)  # product lines (roster)
 
 
 class Application(db.Model):
