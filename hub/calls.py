@@ -6,19 +6,19 @@ its history event and the outbox deliveries it causes land in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import or_, select
 
 from hub import outbox
 from hub.db import db, utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.hooktypes import CallView, Change, Escalation, ExternalRef
 from hub.models import Application, Call, CallEvent, CallLink, Client, Contract, Person, TimeEntry
-from hub.vocab import CATEGORIES, LINES, PRIORITIES, STATUSES
+from hub.sla import clocks, routing
+from hub.vocab import CATEGORIES, LINES, PRIORITIES
 
 #: The allowed moves; anything else is refused with a 409 listing these.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -35,7 +35,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 DEFAULT_LINE = "1-general"
 
 
-def _check(value: str, allowed: tuple[str, ...], field: str) -> str:
+def check(value: str, allowed: tuple[str, ...], field: str) -> str:
     if value not in allowed:
         raise Invalid(f"unknown {field} {value!r}; expected one of {', '.join(allowed)}", field)
     return value
@@ -83,33 +83,6 @@ def find_by_ref(ref: ExternalRef) -> Call | None:
     )
 
 
-def search(filters: Mapping[str, str], *, client_id: int | None = None) -> Select:
-    """Calls matching ``filters`` (client, status, line, priority, assignee keys and a text
-    ``q`` in title or description), newest first; only ``client_id``'s when given."""
-    stmt = select(Call).order_by(Call.id.desc())
-    for name, allowed in (("status", STATUSES), ("line", LINES), ("priority", PRIORITIES)):
-        if filters.get(name):
-            stmt = stmt.where(getattr(Call, name) == _check(filters[name], allowed, name))
-    if filters.get("client"):
-        stmt = stmt.join(Client, Call.client_id == Client.id).where(Client.key == filters["client"])
-    if filters.get("assignee"):
-        stmt = stmt.join(Person, Call.assignee_id == Person.id).where(
-            Person.key == filters["assignee"]
-        )
-    if text := filters.get("q"):
-        if len(text) > 200:
-            raise Invalid("q is longer than 200 characters", "q")
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        escaped = (
-            Call.title.ilike(pattern, escape="\\"),
-            Call.description.ilike(pattern, escape="\\"),
-        )
-        stmt = stmt.where(or_(*escaped))
-    if client_id is not None:
-        stmt = stmt.where(Call.client_id == client_id)
-    return stmt
-
-
 def view(call: Call) -> CallView:
     """The plain-data snapshot that hooks receive."""
     return CallView(
@@ -131,19 +104,21 @@ def view(call: Call) -> CallView:
     )
 
 
-def _record(call: Call, actor: str, kind: str, data: dict[str, Any], note: str | None) -> None:
+def record(call: Call, actor: str, kind: str, data: dict[str, Any], note: str | None) -> None:
+    """Write a history event of the call (the caller announces it if plugins should know)."""
     call.updated_at = utcnow()
     db.session.add(
         CallEvent(call=call, actor=actor, kind=kind, data=data, note=note, at=call.updated_at)
     )
 
 
-def _announce(call: Call, hook: str, **extra: Any) -> None:
+def announce(call: Call, hook: str, hold: dict[str, datetime] | None = None, **extra: Any) -> None:
+    """Tell the plugins through the outbox; ``hold``: plugin → not before (quiet hours)."""
     if not outbox.listeners(hook):
         return  # nobody to tell: skip building the snapshot
     db.session.flush()
     payload = {"call": view(call).to_dict(), **{k: asdict(v) for k, v in extra.items()}}
-    outbox.enqueue(hook, payload, call.id)
+    outbox.enqueue(hook, payload, call.id, hold=hold)
 
 
 def create(
@@ -190,17 +165,21 @@ def create(
         title=title.strip(),
         description=description,
         reporter=reporter,
-        priority=_check(priority, PRIORITIES, "priority"),
-        category=_check(category, CATEGORIES, "category"),
-        line=_check(line or DEFAULT_LINE, LINES, "line"),
+        priority=check(priority, PRIORITIES, "priority"),
+        category=check(category, CATEGORIES, "category"),
+        line=check(line or DEFAULT_LINE, LINES, "line"),
         assignee=find_person(assignee, "assignee") if assignee else None,
         status="new",
         created_at=received_at or utcnow(),
         links=[CallLink(system=r.system, key=r.key, url=r.url) for r in dict.fromkeys(links)],
     )
     db.session.add(call)
-    _record(call, actor, "created", {"source": source, "priority": call.priority}, None)
-    _announce(call, "hub_call_created")
+    if call.assignee is None and (served_by := routing.servers(call, call.line, call.created_at)):
+        call.assignee = served_by[0]  # e.g. a new 2nd-line call: the associate on duty
+    record(call, actor, "created", {"source": source, "priority": call.priority}, None)
+    db.session.flush()
+    clocks.on_created(call)
+    announce(call, "hub_call_created")
     return call
 
 
@@ -222,7 +201,7 @@ def add_links(call: Call, refs: list[ExternalRef], actor: str) -> None:
     for ref in new:
         call.links.append(CallLink(system=ref.system, key=ref.key, url=ref.url))
     if new:
-        _record(call, actor, "linked", {"links": [asdict(r) for r in new]}, None)
+        record(call, actor, "linked", {"links": [asdict(r) for r in new]}, None)
 
 
 def allowed(call: Call) -> tuple[str, ...]:
@@ -250,10 +229,12 @@ def transition(call: Call, to: str, *, actor: str, note: str | None = None) -> C
     elif to == "reopened":
         call.resolved_at = call.closed_at = None
     fields = {"status": {"from": before, "to": to}}
-    _record(call, actor, "status", fields, note)
-    _announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))
+    record(call, actor, "status", fields, note)
+    clocks.on_touched(call, actor, now)
+    clocks.on_status(call, before, to, now)
+    announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))
     if to == "resolved":
-        _announce(call, "hub_call_resolved")
+        announce(call, "hub_call_resolved")
     return call
 
 
@@ -269,7 +250,7 @@ def update(
     checks = {"priority": PRIORITIES, "category": CATEGORIES, "line": LINES}
     for name, value in changes.items():
         if name in checks:
-            _check(value, checks[name], name)
+            check(value, checks[name], name)
         if name == "assignee":
             person = find_person(value, "assignee") if value is not None else None
             before = call.assignee.key if call.assignee else None
@@ -286,8 +267,10 @@ def update(
             raise Invalid(f"field {name!r} cannot be changed", name)
     if not fields:
         return call
-    _record(call, actor, "changed", fields, note)
-    _announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))
+    record(call, actor, "changed", fields, note)
+    clocks.on_touched(call, actor, call.updated_at)
+    clocks.on_fields(call, fields, call.updated_at)
+    announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))
     if "line" in fields and LINES.index(fields["line"]["to"]) > LINES.index(fields["line"]["from"]):
         escalation = Escalation(
             actor=actor,
@@ -297,8 +280,8 @@ def update(
             to_person=call.assignee.key if call.assignee else None,
             reason=note,
         )
-        _record(call, actor, "escalated", asdict(escalation), note)
-        _announce(call, "hub_call_escalated", escalation=escalation)
+        record(call, actor, "escalated", asdict(escalation), note)
+        announce(call, "hub_call_escalated", escalation=escalation)
     return call
 
 
@@ -324,12 +307,16 @@ def escalate(
     if kind == "hierarchical" and to_person is None:
         raise Invalid("a hierarchical escalation needs to_person", "to_person")
     if to_line is not None:
-        _check(to_line, LINES, "line")
+        check(to_line, LINES, "line")
         if LINES.index(to_line) <= LINES.index(call.line):
             raise Conflict(
                 f"call {call.id} is on {call.line}; escalate to a higher line", "to_line"
             )
     person = find_person(to_person, "to_person") if to_person else None
+    now = utcnow()
+    if kind == "functional" and person is None:  # the line plan says who serves that line
+        person = next(iter(routing.servers(call, to_line, now)), None)
+        to_person = person.key if person else None
     escalation = Escalation(
         actor=actor,
         kind=kind,
@@ -337,6 +324,7 @@ def escalate(
         to_line=to_line or call.line,
         to_person=to_person,
         reason=reason,
+        recipients=routing.emails([person]),
     )
     fields: dict[str, dict[str, Any]] = {}
     if to_line and to_line != call.line:
@@ -345,18 +333,29 @@ def escalate(
     if kind == "functional" and person is not None and call.assignee is not person:
         fields["assignee"] = {"from": call.assignee.key if call.assignee else None, "to": to_person}
         call.assignee = person
-    _record(call, actor, "escalated", asdict(escalation), reason)
+    record(call, actor, "escalated", asdict(escalation), reason)
+    clocks.on_touched(call, actor, now)
     if fields:
-        _announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=reason))
-    _announce(call, "hub_call_escalated", escalation=escalation)
+        clocks.on_fields(call, fields, now)
+        announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=reason))
+    if kind == "functional":  # to a colleague or another line: they owe an acknowledgement
+        clocks.on_escalated(call, person, escalation.to_line, now)
+    announce(call, "hub_call_escalated", hold=notify_holds(call, now), escalation=escalation)
     return call
+
+
+def notify_holds(call: Call, at: datetime) -> dict[str, datetime]:
+    from hub.sla.notify import holds  # (notify reaches back into this module)
+
+    return holds(call, at)
 
 
 def add_note(call: Call, *, actor: str, note: str) -> Call:
     if not note.strip():
         raise Invalid("note is empty", "note")
-    _record(call, actor, "note", {}, note)
-    _announce(call, "hub_call_changed", change=Change(actor=actor, fields={}, note=note))
+    record(call, actor, "note", {}, note)
+    clocks.on_touched(call, actor, call.updated_at)
+    announce(call, "hub_call_changed", change=Change(actor=actor, fields={}, note=note))
     return call
 
 
@@ -370,8 +369,9 @@ def add_time(
     entry = TimeEntry(call=call, person=who, minutes=minutes, note=note, created_by=actor)
     db.session.add(entry)
     time = {"person": who.key, "minutes": minutes}
-    _record(call, actor, "time", time, note)
-    _announce(
+    record(call, actor, "time", time, note)
+    clocks.on_touched(call, actor, call.updated_at)
+    announce(
         call,
         "hub_call_changed",
         change=Change(actor=actor, fields={"time": {"from": None, "to": time}}, note=note),

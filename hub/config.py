@@ -48,6 +48,17 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_BATCH": 20,
     "WORKER_IDLE_SECONDS": 0.5,
     "WORKER_NAP_SECONDS": 0.05,
+    # The SLA sweep (warnings, breaches, escalation levels): seconds between rounds; it
+    # also runs at the next alert's due time when that comes sooner.
+    "SLA_SWEEP_SECONDS": 60,
+    # E-mail for SLA alerts and escalations; empty SMTP_HOST: no e-mail is sent.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "slahub@localhost",
+    "SMTP_TIMEOUT": 10.0,
     # API paging.
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,

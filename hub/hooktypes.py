@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -61,7 +62,10 @@ class Change:
 
 @dataclass(frozen=True)
 class Escalation:
-    """A functional (to another line) or hierarchical (to the SLA manager) escalation."""
+    """An escalation: ``functional`` (to another line) or ``hierarchical`` (to the SLA
+    manager); or an SLA alert on one of the call's clocks: ``warning`` (a target is near)
+    or ``breach`` (a target passed). ``recipients`` are the e-mail addresses of the people
+    the core wants told; ``clock`` names the clock of an alert."""
 
     actor: str
     kind: str
@@ -69,6 +73,8 @@ class Escalation:
     to_line: str
     to_person: str | None = None
     reason: str | None = None
+    recipients: tuple[str, ...] = ()
+    clock: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,8 @@ class Job:
     name: str
     interval: float
     run: Callable[[], int | None]
+    #: When the job is needed next, if sooner than ``interval`` (e.g. the next SLA alert).
+    next_due: Callable[[], datetime | None] | None = None
 
 
 @dataclass(frozen=True)

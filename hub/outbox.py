@@ -27,11 +27,21 @@ def listeners(hook: str) -> list[str]:
     return implementers(get_pm(), hook)
 
 
-def enqueue(hook: str, payload: dict[str, Any], call_id: int | None = None) -> int:
-    """Add one delivery per plugin implementing ``hook`` to the current transaction."""
+def enqueue(
+    hook: str,
+    payload: dict[str, Any],
+    call_id: int | None = None,
+    hold: dict[str, datetime] | None = None,
+) -> int:
+    """Add one delivery per plugin implementing ``hook`` to the current transaction;
+    ``hold`` delays some plugins' deliveries (plugin → not before)."""
     plugins = listeners(hook)
+    hold = hold or {}
     for plugin in plugins:
-        db.session.add(OutboxDelivery(hook=hook, plugin=plugin, payload=payload, call_id=call_id))
+        row = OutboxDelivery(hook=hook, plugin=plugin, payload=payload, call_id=call_id)
+        if plugin in hold:
+            row.next_attempt_at = hold[plugin]
+        db.session.add(row)
     return len(plugins)
 
 

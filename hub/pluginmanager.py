@@ -15,7 +15,11 @@ from hub import NAME, hookspecs
 from hub.errors import PluginLoadError
 
 #: The core's own behaviour, written as plugins so that it can be overridden (trylast).
-DEFAULT_PLUGINS = ("hub.builtin.generic_webhooks", "hub.builtin.core_jobs")
+DEFAULT_PLUGINS = (
+    "hub.builtin.generic_webhooks",
+    "hub.builtin.core_jobs",
+    "hub.builtin.mailer",
+)
 
 
 def _names(value: Any) -> list[str]:

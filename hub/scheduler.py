@@ -89,6 +89,11 @@ def run_due(jobs: list[Job], worker_id: str, lease_seconds: float) -> Round:
             log.exception("job %s failed", job.name)
             error = f"{type(exc).__name__}: {exc}"
         finished = utcnow()
+        next_run = finished + timedelta(seconds=job.interval)
+        if error is None and job.next_due is not None:
+            wanted = job.next_due()
+            if wanted is not None and wanted < next_run:
+                next_run = max(wanted, finished)
         db.session.execute(
             update(ScheduledJob)
             .where(ScheduledJob.name == job.name, ScheduledJob.locked_by == worker_id)
@@ -97,7 +102,7 @@ def run_due(jobs: list[Job], worker_id: str, lease_seconds: float) -> Round:
                 locked_until=None,
                 last_finished_at=finished,
                 last_error=error,
-                next_run_at=finished + timedelta(seconds=job.interval),
+                next_run_at=next_run,
             )
         )
         db.session.commit()

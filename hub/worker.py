@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 _ARGUMENTS = {
     "call": CallView.from_dict,
     "change": lambda d: Change(**d),
-    "escalation": lambda d: Escalation(**d),
+    "escalation": lambda d: Escalation(**{**d, "recipients": tuple(d.get("recipients", ()))}),
     "subject": lambda d: DocSubject(**d),
 }
 

@@ -12,6 +12,7 @@ from hub.admin.access import role_required
 from hub.admin.forms import Field, choices, drop_none, read, refusal, validate
 from hub.admin.paging import Page, page_of
 from hub.api.schemas import CallCreate
+from hub.callsearch import search
 from hub.db import db
 from hub.errors import HubError, NotFound
 from hub.models import Application, Call, Client, Person
@@ -46,7 +47,7 @@ def call_list():  # noqa: ANN201
     only = current_user.client_id if current_user.role == "client_viewer" else None
     error = None
     try:
-        page = page_of(service.search(filters, client_id=only), PAGE_SIZE)
+        page = page_of(search(filters, client_id=only), PAGE_SIZE)
     except HubError as exc:
         error, page = exc, Page([], 1, 1, 0)
     choices = {

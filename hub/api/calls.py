@@ -7,6 +7,7 @@ from flask import jsonify, request
 from hub import calls as service
 from hub.api import PAGING, actor, bp, current_user, doc, paged, parse, render
 from hub.api.schemas import CallCreate, CallPatch, EscalationIn, NoteIn, TimeIn, TransitionIn
+from hub.callsearch import search
 from hub.db import db
 from hub.errors import Forbidden
 from hub.hooktypes import ExternalRef
@@ -58,7 +59,7 @@ def create_call():  # noqa: ANN201
 def list_calls():  # noqa: ANN201
     user = current_user()
     only = user.client_id if user.role == "client_viewer" else None
-    stmt = service.search(request.args, client_id=only)
+    stmt = search(request.args, client_id=only)
     return jsonify(paged(stmt, render.call))
 
 

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from hub import hookimpl, inbound
 from hub.hooktypes import Job
+from hub.sla import sweep
+from hub.sla.clocks import SWEEP_JOB
 
 
 @hookimpl(trylast=True)
 def hub_register_jobs() -> list[Job]:
-    # Interval 0: applied on every turn of the worker's loop, one worker at a time.
-    return [Job(name="inbound", interval=0, run=inbound.drain)]
+    return [
+        # Interval 0: applied on every turn of the worker's loop, one worker at a time.
+        Job(name="inbound", interval=0, run=inbound.drain),
+        Job(
+            name=SWEEP_JOB,
+            interval=float(current_app.config["SLA_SWEEP_SECONDS"]),
+            run=sweep.run,
+            next_due=sweep.next_due,
+        ),
+    ]
