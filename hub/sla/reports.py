@@ -77,11 +77,11 @@ def parse_period(text: str | None) -> Period:
         raise Invalid(f"period {text[:40]!r} is not {PERIOD_HELP}", "period")
     year = int((month or quarter).group(1))
     if not YEARS[0] <= year <= YEARS[1]:
-        raise Invalid(f"period's year must be from {YEARS[0]} to {YEARS[1]}", "period")
+        raise Invalid(f"period's year must be {YEARS[0]} to {YEARS[1]}: {PERIOD_HELP}", "period")
     if month is not None:
         number = int(month.group(2))
         if not 1 <= number <= 12:
-            raise Invalid(f"period {text!r}: there is no month {number}", "period")
+            raise Invalid(f"period {text!r} has no month {number}: {PERIOD_HELP}", "period")
         return Period(f"{year}-{number:02d}", "month", ((year, number),))
     first = 3 * int(quarter.group(2)) - 2
     months = tuple((year, first + i) for i in range(3))
