@@ -38,6 +38,7 @@ class Timeline:
             return result
 
     def new(self, when: datetime, priority: str = "P2", **kwargs) -> object:  # noqa: ANN003
+        kwargs.setdefault("application", "amarant-intranet")
         self.call = self.at(
             when, calls.create, actor="t", source="t", client="amarant", title="Clocks",
             priority=priority, **kwargs,
