@@ -16,7 +16,11 @@ class Call(db.Model):
     """One support request or incident (Dutch *melding*)."""
 
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_status_line_priority", "status", "line", "priority"),)
+    __table_args__ = (
+        Index("ix_calls_status_line_priority", "status", "line", "priority"),
+        # A client's calls opened in a period (SLA reports).
+        Index("ix_calls_client_created", "client_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(50))
