@@ -272,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-days", type=int, default=3, help="longest duration, business days")
     p.add_argument("--seed", type=int, default=4, help="random seed of the pairs")
     p.set_defaults(run=due)
-    # Issue 4's other two, to come: "sweep" (cost follows what is due, not the table
-    # size) and "report" (a client's month over 1,000,000 calls).
+    from sla_report import add_parser as add_report  # beside this file
+
+    add_report(sub)  # "report": a client's month over 1,000,000 calls
+    # Issue 4's other one, to come: "sweep" (cost follows what is due, not the table size).
     args = ap.parse_args(argv)
     return args.run(args)
 
