@@ -42,6 +42,7 @@ PEOPLE = [
         organisation="2Value",
         roles=["developer"],
         lines=["2-application", "3-application"],
+        certified=["joomla"],
     ),
     dict(
         key="anja",
@@ -50,6 +51,7 @@ PEOPLE = [
         organisation="2Value",
         roles=[],
         lines=["1-product", "2-application"],
+        certified=["joomla"],
     ),
     dict(
         key="jira-ict",

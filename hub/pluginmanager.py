@@ -19,6 +19,7 @@ DEFAULT_PLUGINS = (
     "hub.builtin.generic_webhooks",
     "hub.builtin.core_jobs",
     "hub.builtin.mailer",
+    "hub.builtin.roster_jobs",
 )
 
 
