@@ -51,6 +51,11 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/people/bas/edit": MANAGERS,
     "/outbox": MANAGERS,
     "/plugins": MANAGERS,
+    "/reports": ALL,
+    "/reports?client=amarant&period=2026-11": ALL,
+    "/reports?client=other&period=2026-Q4": STAFF,
+    "/reports.csv?client=amarant&period=2026-11": ALL,
+    "/reports.csv?client=other&period=2026-11": STAFF,
 }
 
 #: POST changes: path → roles that may make it. Each is checked to change nothing when
@@ -141,6 +146,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/contracts/<key>", "/contracts/<key>/edit", "/applications", "/applications/new",
         "/applications/<key>", "/applications/<key>/edit", "/people", "/people/new",
         "/people/<key>", "/people/<key>/edit", "/outbox", "/plugins",
+        "/reports", "/reports.csv",
     }  # fmt: skip
     changes = {
         "/calls/<int:call_id>/transition", "/calls/<int:call_id>/note",
