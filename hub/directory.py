@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from hub.calls import find_client, find_person
 from hub.db import db
+from hub.sla.clocks import DEFAULT_CALENDAR, recompute_contract
 from hub.errors import Conflict, Invalid, NotFound
 from hub.models import (
     Application,
@@ -67,6 +68,8 @@ def _set_targets(contract: Contract, targets: dict[str, dict[str, int]]) -> None
 
 def create_contract(*, client: str, reference: str, targets: dict, **fields: Any) -> Contract:
     _unique(Contract, "reference", reference)
+    if not fields.get("calendar"):
+        fields["calendar"] = DEFAULT_CALENDAR
     contract = Contract(client=find_client(client), reference=reference, **_drop_none(fields))
     _set_targets(contract, targets)
     db.session.add(contract)
@@ -106,6 +109,9 @@ def update_contract(contract: Contract, **fields: Any) -> Contract:
         raise Invalid("valid_until is before valid_from", "valid_until")
     if targets:
         _set_targets(contract, targets)
+    if {"calendar", "timezone", "targets", "rules", "warning_percent"} & set(fields) or targets:
+        db.session.flush()
+        recompute_contract(contract)  # the running clocks follow the new terms
     return contract
 
 

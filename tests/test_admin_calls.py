@@ -135,3 +135,21 @@ def test_a_client_viewer_gets_403_on_another_clients_call(client, demo, app):
     assert resp.status_code == 403
     assert "belongs to another client" in resp.get_data(as_text=True)
     assert "Theirs" not in client.get("/calls").get_data(as_text=True)
+
+
+def test_the_call_page_shows_its_clocks_and_escalates_by_hand_with_a_reason(admin, app):
+    call = a_call(app)
+    page = admin.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "<h2>SLA clocks</h2>" in page and "<td>resolution</td>" in page
+    resp = post(admin, f"/calls/{call.id}/escalate", {"kind": "functional", "reason": ""})
+    assert "reason: say why" in admin.get(resp.headers["Location"]).get_data(as_text=True)
+    resp = post(admin, f"/calls/{call.id}/escalate", {
+        "kind": "functional", "to_line": "3-application", "to_person": "ronald",
+        "reason": "a code change",
+    })  # fmt: skip
+    assert resp.status_code == 303
+    with app.app_context():
+        saved = db.session.get(Call, call.id)
+        assert (saved.line, saved.events[-1].note) == ("3-application", "a code change")
+    page = admin.get(f"/calls/{call.id}").get_data(as_text=True)
+    assert "collegial · 3-application · Ronald" in page

@@ -273,7 +273,7 @@ NUL_IN_BODIES = [
     ("POST", "/api/v1/calls", call(links=[{"system": "m", "key": "1\u0000"}]), "links.0.key"),
     ("POST", "/api/v1/calls/1/notes", {"note": "\u0000"}, "note"),
     ("POST", "/api/v1/clients", {"key": "beta", "name": "Be\u0000ta"}, "name"),
-    ("PATCH", CONTRACT_URL, {"calendar": {"a": ["\u0000"]}}, "calendar.a.0"),
+    ("PATCH", CONTRACT_URL, {"calendar": {"closed": ["\u0000"]}}, "calendar.closed.0"),
     ("PATCH", CONTRACT_URL, {"calendar": {"\u0000": 1}}, "calendar"),
     ("PATCH", CONTRACT_URL, {"availability": "\u0000"}, "availability"),
     ("PATCH", "/api/v1/people/bas", {"organisation": "\u0000"}, "organisation"),
@@ -289,9 +289,9 @@ NUL_IN_URLS = [
     ("/api/v1/contracts/a%00b", "reference"),
 ]
 NOT_FINITE = [
-    (b'{"calendar": {"a": NaN}}', "calendar.a"),
-    (b'{"calendar": {"a": [Infinity]}}', "calendar.a.0"),
-    (b'{"calendar": {"a": -1e400}}', "calendar.a"),
+    (b'{"calendar": {"always_open": NaN}}', "calendar.always_open"),
+    (b'{"calendar": {"closed": [Infinity]}}', "calendar.closed.0"),
+    (b'{"rules": {"warning_minutes_before": -1e400}}', "rules.warning_minutes_before"),
 ]
 BEYOND_COLUMNS = [
     ("PATCH", CONTRACT_URL, {"hours_card": "99999999999.99"}, "hours_card"),

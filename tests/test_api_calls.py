@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from hub.db import db
 from hub.models import Call, CallEvent, CallLink, OutboxDelivery, TimeEntry
 from tests.conftest import bearer
+from tests.test_calls import RECORDER
 
 TABLES = (Call, CallEvent, CallLink, OutboxDelivery, TimeEntry)
 
@@ -30,11 +31,11 @@ def counts(app: Flask) -> dict[str, int]:
 
 
 def hooks(app: Flask, call_id: int) -> list[str]:
-    """The hooks queued in the outbox for a call, oldest first."""
+    """The hooks queued in the outbox for a call (to the recording test plugin), oldest first."""
     with app.app_context():
         stmt = (
             select(OutboxDelivery.hook)
-            .where(OutboxDelivery.call_id == call_id)
+            .where(OutboxDelivery.call_id == call_id, OutboxDelivery.plugin == RECORDER)
             .order_by(OutboxDelivery.id)
         )
         return list(db.session.scalars(stmt))
@@ -520,11 +521,12 @@ def test_functional_escalation_moves_line_and_assignee(app, api):
     assert hooks(app, 2)[-2:] == ["hub_call_changed", "hub_call_escalated"]
 
 
-def test_functional_escalation_without_a_person_keeps_the_assignee(api):
+def test_functional_escalation_without_a_person_goes_to_who_serves_that_line(api):
     resp = api.post(
         "/api/v1/calls/1/escalations", {"kind": "functional", "to_line": "3-application"}
     )
-    assert (resp.json["line"], resp.json["assignee"]) == ("3-application", "kovoks")
+    # The line plan: the application's 3rd line is its developer (demo team: Ronald).
+    assert (resp.json["line"], resp.json["assignee"]) == ("3-application", "ronald")
 
 
 def test_hierarchical_escalation_names_a_person_and_keeps_line_and_assignee(app, api):

@@ -20,6 +20,7 @@ from hub.models import (
     Person,
     ServiceTarget,
 )
+from hub.sla.clocks import DEFAULT_CALENDAR
 from tests.conftest import bearer
 
 TABLES = (Client, Contact, Contract, ServiceTarget, Application, ApplicationMember, Person)
@@ -185,7 +186,11 @@ def test_contract_defaults(api):
     contract = api.post("/api/v1/contracts", contract_body()).json
     assert contract["timezone"] == "Europe/Amsterdam"
     assert (contract["fixed_fee"], contract["hours_card"]) == ("0.00", "0.00")
-    assert (contract["warning_percent"], contract["services"], contract["calendar"]) == (75, [], {})
+    assert (contract["warning_percent"], contract["services"], contract["calendar"]) == (
+        75,
+        [],
+        DEFAULT_CALENDAR,
+    ), "a contract without a calendar gets Dutch office hours"
     assert contract["valid_until"] is None
 
 

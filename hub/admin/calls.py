@@ -13,9 +13,10 @@ from hub.admin.forms import Field, choices, drop_none, read, refusal, validate
 from hub.admin.paging import Page, page_of
 from hub.api.schemas import CallCreate
 from hub.callsearch import search
-from hub.db import db
+from hub.db import db, utcnow
 from hub.errors import HubError, NotFound
 from hub.models import Application, Call, Client, Person
+from hub.sla import status
 from hub.vocab import CATEGORIES, LINE_TITLES, LINES, PRIORITIES, STATUSES, USER_ROLES
 
 STAFF = ("admin", "sla_manager", "associate")
@@ -128,7 +129,25 @@ def call_detail(call_id: int):  # noqa: ANN201
         allowed=service.allowed(call) if current_user.role in STAFF else (),
         staff=current_user.role in STAFF,
         people=people,
+        clocks=status.all_clocks(call, utcnow()),
+        higher=LINES[LINES.index(call.line) + 1 :],
+        line_titles=LINE_TITLES,
     )
+
+
+@bp.post("/calls/<int:call_id>/escalate")
+@role_required(*STAFF)
+def call_escalate(call_id: int):  # noqa: ANN201
+    """Escalate by hand: functionally to a higher line, or hierarchically; with a reason."""
+    form = request.form
+    reason = form.get("reason", "").strip()
+    if not reason:
+        flash("reason: say why the call is escalated")
+        return redirect(url_for("admin.call_detail", call_id=call_id)), 303
+    return _change(call_id, lambda call: service.escalate(
+        call, actor=_actor(), kind=form.get("kind", ""), to_line=form.get("to_line") or None,
+        to_person=form.get("to_person") or None, reason=reason,
+    ))  # fmt: skip
 
 
 @bp.post("/calls/<int:call_id>/transition")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import pkgutil
 from collections.abc import Callable
@@ -92,14 +93,20 @@ def parse(model: type[M]) -> M:
     if not raw:
         raise Invalid("request body is empty; a JSON object is expected", "body")
     try:
+        loose = json.loads(raw)
+    except (ValueError, RecursionError):
+        loose = None  # not JSON: the schema below says so in its own words
+    # Before the schema: a NUL or an infinite number is named where it is, also inside
+    # free-form objects whose own checks would otherwise speak first.
+    _storable(loose, "")
+    try:
         data = model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         if err["type"] == "json_invalid":
             raise Invalid(f"body is not valid JSON: {err['msg']}", "body", status=400) from None
         field = ".".join(str(p) for p in err["loc"]) or "body"
-        raise Invalid(f"{field}: {err['msg']}", field) from None
-    _storable(data.model_dump(), "")
+        raise Invalid(f"{field}: {err['msg'].removeprefix('Value error, ')}", field) from None
     return data
 
 

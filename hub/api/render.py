@@ -92,6 +92,7 @@ def contract(c: Contract) -> dict[str, Any]:
         "name": c.name,
         "timezone": c.timezone,
         "calendar": c.calendar,
+        "rules": c.rules,
         "availability": c.availability,
         "services": c.services,
         "warning_percent": c.warning_percent,

@@ -17,6 +17,9 @@ from pydantic import (
     model_validator,
 )
 
+from hub.sla.rules import parse_rules
+from hub.sla.spec import parse_spec
+
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 #: An outside system's name in a call link (the column holds 50 characters).
 System = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,49}$")]
@@ -156,8 +159,25 @@ class ContractPatch(In):
     valid_from: date | None = None
     valid_until: date | None = None
     targets: dict[Priority, TargetIn] | None = None
+    rules: dict[str, Any] | None = None
 
     _zone = field_validator("timezone")(_check_zone)
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar(cls, value: dict | None, info: ValidationInfo) -> dict | None:
+        """The calendar format of :mod:`hub.sla.spec`; the message names what is wrong."""
+        if value is not None:
+            parse_spec(info.data.get("timezone") or "Europe/Amsterdam", value)
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _rules(cls, value: dict | None) -> dict | None:
+        """The SLA rules format of :mod:`hub.sla.rules`."""
+        if value is not None:
+            parse_rules(value)
+        return value
 
     @field_validator("valid_until")
     @classmethod

@@ -36,8 +36,15 @@ SWEEP_JOB = "sla_sweep"
 PAUSED = ("waiting_for_client", "resolved", "closed")
 
 
+#: The calendar of a contract that names none: Dutch office hours with Dutch holidays.
+DEFAULT_CALENDAR = {
+    "working_hours": {day: ["08:30", "17:30"] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "country": "NL",
+}
+
+
 def calendar_of(contract: Contract) -> Calendar:
-    return calendar_from(contract.timezone, contract.calendar)
+    return calendar_from(contract.timezone, contract.calendar or DEFAULT_CALENDAR)
 
 
 @functools.lru_cache(maxsize=256)
