@@ -16,7 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from hub.db import db
 from hub.models import Call, Contract
-from hub.vocab import OPEN_STATUSES
+from hub.sla import roster
+from hub.vocab import OPEN_STATUSES, PRODUCT_LINES
 
 #: How many open calls the dashboard lists (most urgent first); the grid counts them all.
 LIST_LIMIT = 200
@@ -105,12 +106,34 @@ def cell_states(rows: list[tuple[Call, Clock]]) -> dict[tuple[str, str], str]:
 
 
 @dataclass(frozen=True)
+class DutyLine:
+    """Who is on duty for one product line now, and who comes next and when."""
+
+    line: str
+    now: str | None
+    next: str | None
+    next_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Duty:
-    """Who is on duty now and next; empty until the duty roster exists."""
+    """The roster at a glance: one entry per product line that has someone now or next."""
 
-    now: str | None = None
-    next: str | None = None
+    lines: tuple[DutyLine, ...] = ()
 
 
-def duty(now: datetime) -> Duty:  # noqa: ARG001 - the roster (SLA engine) fills this in
-    return Duty()
+def duty(now: datetime) -> Duty:
+    """Who is the 2nd line now and next, per product line (two indexed queries each)."""
+    found = []
+    for line in PRODUCT_LINES:
+        current, coming = roster.on_duty(now, line), roster.next_duty(now, line)
+        if current is not None or coming is not None:
+            found.append(
+                DutyLine(
+                    line=line,
+                    now=current.name if current else None,
+                    next=coming.person.name if coming else None,
+                    next_at=coming.starts_at if coming else None,
+                )
+            )
+    return Duty(tuple(found))

@@ -51,6 +51,8 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/people/bas/edit": MANAGERS,
     "/outbox": MANAGERS,
     "/plugins": MANAGERS,
+    "/roster": STAFF,
+    "/roster?month=2027-01&line=drupal": STAFF,
     "/reports": ALL,
     "/reports?client=amarant&period=2026-11": ALL,
     "/reports?client=other&period=2026-Q4": STAFF,
@@ -78,6 +80,12 @@ CHANGES: dict[str, tuple[str, ...]] = {
     "/people/bas/edit": MANAGERS,
     "/outbox/{dead}/redrive": ("admin",),
     "/outbox/{dead}/discard": ("admin",),
+    "/roster/generate": MANAGERS,
+    "/roster/swap": MANAGERS,
+    "/roster/reassign": MANAGERS,
+    "/roster/unavailable": STAFF,
+    "/roster/unavailable/1/remove": STAFF,
+    "/roster/certify": MANAGERS,
 }
 
 #: What each change posts (valid input, so that an allowed role's change goes through).
@@ -90,6 +98,11 @@ FORMS: dict[str, dict[str, str]] = {
     "/clients/new": {"key": "new-client", "name": "New client"},
     "contacts": {"name": "Jan"},
     "team": {"person": "bas", "role": "tester"},
+    "/roster/generate": {"month": "2027-01", "line": "joomla", "days": "2.5", "start_hour": "8"},
+    "swap": {"shift_a": "1", "shift_b": "2"},
+    "reassign": {"shift": "1", "person": "ronald"},
+    "unavailable": {"who": "anja", "day": "2027-01-20", "reason": "course"},
+    "certify": {"associate": "anja", "certified": "1"},
 }  # fmt: skip
 
 
@@ -146,6 +159,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/contracts/<key>", "/contracts/<key>/edit", "/applications", "/applications/new",
         "/applications/<key>", "/applications/<key>/edit", "/people", "/people/new",
         "/people/<key>", "/people/<key>/edit", "/outbox", "/plugins",
+        "/roster",
         "/reports", "/reports.csv",
     }  # fmt: skip
     changes = {
@@ -155,6 +169,8 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/applications/new", "/applications/<key>/edit", "/applications/<key>/team",
         "/applications/<key>/team/<int:member_id>/remove", "/people/new", "/people/<key>/edit",
         "/outbox/<int:delivery_id>/<any(redrive, discard):action>",
+        "/roster/generate", "/roster/swap", "/roster/reassign", "/roster/unavailable",
+        "/roster/unavailable/<int:row_id>/remove", "/roster/certify",
     }  # fmt: skip
     public = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST")}
     expected = {(r, "GET") for r in covered} | {(r, "POST") for r in changes} | public
