@@ -199,7 +199,17 @@ def due(args: argparse.Namespace) -> int:
     print(f"our calendar: built and first years computed in {build * 1e3:.1f} ms (once)")
     pairs = list(zip(starts, minutes, strict=True))
     local_pairs = list(zip(local_starts, minutes, strict=True))
-    keys = ("add", "walk", "between", "delta", "floor", "walk_utc")
+    keys = ("add", "walk", "between", "delta", "floor", "walk_utc", "epoch", "bulk", "bulk_e")
+    epoch_pairs = [(start.timestamp(), m) for start, m in pairs]
+
+    def bulk(_a: object, _b: object) -> list:
+        # All pairs in one call, from the datetimes (their conversion counted).
+        return list(cal.add_many([start.timestamp() for start in starts], minutes))
+
+    epoch_starts = [start.timestamp() for start in starts]
+
+    def bulk_epoch(_a: object, _b: object) -> list:
+        return list(cal.add_many(epoch_starts, minutes))
     rows: dict[str, list[float]] = {k: [] for k in keys}
     walk = functools.partial(businesstime_due, bt)
     ours = [cal.add(s, m) for s, m in pairs]  # the spans to measure: (start, due time)
@@ -212,7 +222,11 @@ def due(args: argparse.Namespace) -> int:
         t_delta, _ = _timed(bt.businesstimedelta, local_spans)
         t_floor, _ = _timed(_floor, pairs)
         t_walk_utc, _ = _timed(functools.partial(_businesstime_due_utc, bt), pairs)
-        times = (t_add, t_walk, t_between, t_delta, t_floor, t_walk_utc)
+        t_epoch, epoch_due = _timed(cal.add_seconds, epoch_pairs)
+        t_bulk, [bulk_due] = _timed(bulk, [(None, None)])
+        t_bulk_e, _ = _timed(bulk_epoch, [(None, None)])
+        times = (t_add, t_walk, t_between, t_delta, t_floor, t_walk_utc, t_epoch, t_bulk,
+                 t_bulk_e)  # fmt: skip
         for key, value in zip(keys, times, strict=True):
             rows[key].append(value / args.pairs * 1e6)
         print(
@@ -223,6 +237,12 @@ def due(args: argparse.Namespace) -> int:
         )
 
     due_ok, measure_ok, explained, problems = check(starts, minutes, ours, walked, bt)
+    same = sum(abs(d.timestamp() - e) < 1e-3 for d, e in zip(ours, epoch_due, strict=True))
+    if same != len(ours):
+        problems.append(f"add_seconds differs from add on {len(ours) - same} pairs")
+    same = sum(abs(d.timestamp() - e) < 1e-3 for d, e in zip(ours, bulk_due, strict=True))
+    if same != len(ours):
+        problems.append(f"add_many differs from add on {len(ours) - same} pairs")
     _summary(args, rows)
     n = args.pairs
     print(f"  {'due times agree (local wall time)':<36}: {due_ok} of {n}")
@@ -255,6 +275,11 @@ def _summary(args: argparse.Namespace, rows: dict[str, list[float]]) -> None:
     print(f"\nSummary (median of {args.rounds} rounds; µs per pair, ours / businesstime)")
     line("due time: add / walk on its calendar", "add", "walk")
     line("  the same, UTC in and out for both", "add", "walk_utc", " (as the hub would call it)")
+    line("due time: add_seconds / walk", "epoch", "walk",
+         " (epoch seconds in and out: how hub.sla.clocks computes every due time)")
+    line("due time: add_many / walk", "bulk", "walk",
+         " (all pairs in one call, from the datetimes: recomputing a contract's clocks)")
+    line("  the same from epoch seconds", "bulk_e", "walk", " (the search alone)")
     line("between / businesstimedelta", "between", "delta")
     bound = med(w / f for f, w in zip(rows["floor"], rows["walk"], strict=True))
     print(

@@ -21,7 +21,7 @@ import functools
 import json
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -86,16 +86,23 @@ class Calendar:
         is owed, so nothing waits for an opening. A due time falling exactly on a closing
         time is that closing time, not the next opening. Never before ``start``.
         """
-        if start.tzinfo is None:
-            _stamp(start)  # raises
+        s = _stamp(start)
+        if minutes == 0 or self.always_open:
+            self.add_seconds(s, minutes)  # (checks minutes)
+            return start.astimezone(UTC) + timedelta(minutes=minutes)
+        due = _fromtimestamp(self.add_seconds(s, minutes), UTC)
+        return due if due >= start else start.astimezone(UTC)
+
+    def add_seconds(self, s: float, minutes: float) -> float:
+        """:meth:`add` on epoch seconds: the engine's own path, free of datetime objects
+        (turning instants into datetimes and back costs more than the search itself)."""
         if not 0 < minutes < _INF:
             if minutes == 0:
-                return start.astimezone(UTC)
+                return s
             raise ValueError(f"business minutes must be a finite number >= 0, got {minutes}")
-        if self.always_open:
-            return start.astimezone(UTC) + timedelta(minutes=minutes)
-        s = start.timestamp()
         need = minutes * 60
+        if self.always_open:
+            return s + need
         t = self._table
         if t is None or not t.lo <= s < t.hi:
             t = self._cover(s)
@@ -114,14 +121,47 @@ class Calendar:
             if k < len(cum):
                 break
             t = self._cover_year(t.y1 + 1)
-        due = _fromtimestamp(starts[k - 1] + (target - cum[k - 1]), UTC)
-        return due if due >= start else start.astimezone(UTC)
+        due = starts[k - 1] + (target - cum[k - 1])
+        return due if due >= s else s
+
+    def add_many(self, starts: Sequence[float], minutes: Sequence[float]) -> Any:
+        """:meth:`add_seconds` for many (start, minutes) pairs at once, as a numpy array of
+        epoch seconds: for recomputing a whole contract's clocks, and bulk work such as
+        the benchmarks. The same searches as one by one, done by numpy over the table
+        (numpy is imported here only: the web process never needs it)."""
+        import numpy as np
+
+        s = np.asarray(starts, dtype=float)
+        need = np.asarray(minutes, dtype=float) * 60
+        if s.shape != need.shape:
+            raise ValueError("starts and minutes differ in length")
+        if s.size == 0:
+            return s
+        if not (np.isfinite(need).all() and (need >= 0).all()):
+            raise ValueError("business minutes must be finite numbers >= 0")
+        if self.always_open:
+            return s + need
+        self._cover(float(s.min()))
+        t = self._cover(float(s.max()))
+        while True:
+            opens, ends, cum = (np.asarray(x) for x in (t.starts, t.ends, t.cum))
+            i = np.searchsorted(opens, s, side="right") - 1
+            j = np.maximum(i, 0)
+            pos = np.where(i < 0, 0.0, cum[j] + np.minimum(s, ends[j]) - opens[j])
+            target = pos + need
+            if target.max() <= cum[-1]:
+                break
+            t = self._cover_year(t.y1 + 1)
+        k = np.maximum(np.searchsorted(cum, target, side="left"), 1)
+        due = opens[k - 1] + (target - cum[k - 1])
+        return np.where(need == 0, s, np.maximum(due, s))
 
     def between(self, start: datetime, end: datetime) -> float:
         """Business minutes from ``start`` to ``end``; 0 when ``end`` is not after it."""
-        if start.tzinfo is None or end.tzinfo is None:
-            _stamp(start), _stamp(end)  # raises
-        s, e = start.timestamp(), end.timestamp()
+        return self.between_seconds(_stamp(start), _stamp(end))
+
+    def between_seconds(self, s: float, e: float) -> float:
+        """:meth:`between` on epoch seconds (minutes out)."""
         if e <= s:
             return 0.0
         if self.always_open:

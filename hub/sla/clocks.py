@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -84,28 +84,32 @@ def mark_time(
 ) -> datetime | None:
     """When ``minutes`` of business time, pauses left out, have passed since ``start``;
     None when a pause still open began before that (the clock stands still)."""
+    s = start.timestamp()  # epoch seconds inside: the calendar's fast path
     extra = 0.0
-    due = cal.add(start, minutes)
+    due = cal.add_seconds(s, minutes)
     for p_start, p_end in pauses:
-        if p_end is not None and p_end <= start:
+        pe = p_end.timestamp() if p_end is not None else None
+        if pe is not None and pe <= s:
             continue
-        p_start = max(p_start, start)
-        if p_start >= due:
+        ps = max(p_start.timestamp(), s)
+        if ps >= due:
             break  # pauses are ordered and do not overlap: the rest come later still
-        if p_end is None:
+        if pe is None:
             return None
-        extra += cal.between(p_start, p_end)
-        due = cal.add(start, minutes + extra)
-    return due
+        extra += cal.between_seconds(ps, pe)
+        due = cal.add_seconds(s, minutes + extra)
+    return datetime.fromtimestamp(due, UTC)
 
 
 def used(cal: Calendar, start: datetime, at: datetime, pauses: Sequence[Pause]) -> float:
     """Business minutes from ``start`` to ``at``, pauses left out."""
-    total = cal.between(start, at)
+    s, e = start.timestamp(), at.timestamp()
+    total = cal.between_seconds(s, e)
     for p_start, p_end in pauses:
-        lo, hi = max(p_start, start), min(p_end or at, at)
+        lo = max(p_start.timestamp(), s)
+        hi = min(p_end.timestamp() if p_end is not None else e, e)
         if hi > lo:
-            total -= cal.between(lo, hi)
+            total -= cal.between_seconds(lo, hi)
     return max(total, 0.0)
 
 
