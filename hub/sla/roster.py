@@ -69,15 +69,15 @@ def month_shifts(product_line: str, year: int, month: int, tz: str = TIMEZONE) -
     )
 
 
-def pool(product_line: str) -> list[Person]:
+def pool(product_line: str, *, lock: bool = False) -> list[Person]:
     """Who may be on duty for the product line: active associates certified for it.
 
     The certification is a JSON list, filtered here rather than in SQL (JSON containment
-    differs between SQLite and PostgreSQL, and a pool is a handful of people).
+    differs between SQLite and PostgreSQL, and a pool is a handful of people). ``lock``
+    takes the associates' rows FOR UPDATE (PostgreSQL; SQLite has one writer anyway).
     """
-    people = db.session.scalars(
-        select(Person).where(Person.active, Person.kind == "associate").order_by(Person.key)
-    )
+    stmt = select(Person).where(Person.active, Person.kind == "associate").order_by(Person.key)
+    people = db.session.scalars(stmt.with_for_update() if lock else stmt)
     return [p for p in people if product_line in (p.certified or [])]
 
 
@@ -124,6 +124,9 @@ def generate_month(
     now = now or utcnow()
     slots = tile(year, month, zone(tz), days=days, start_hour=start_hour)
     label = f"{year:04d}-{month:02d}"
+    # Two managers planning the same month at once: the second waits here, then sees the
+    # first one's duties below and is refused.
+    people = pool(product_line, lock=True)
     existing = month_shifts(product_line, year, month, tz)
     if existing and not replace:
         raise Conflict(
@@ -152,7 +155,6 @@ def generate_month(
             f"{when(clash.ends_at, tz)} overlaps {label}; start the duties at the same hour",
             "start_hour",
         )
-    people = pool(product_line)
     if not people:
         raise Invalid(f"no active associate is certified for {product_line}", "line")
     away = _unavailable([p.id for p in people], slots[0].days[0], slots[-1].days[-1])

@@ -9,6 +9,7 @@ against a brute-force search over small cases.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -252,6 +253,31 @@ def test_a_month_with_duties_is_refused_unless_replaced_before_it_begins(ctx):
     assert shift_count() == before
     assert len(month("drupal", 2027, 1, replace=True)) == 13
     assert shift_count() == before
+
+
+def test_two_managers_planning_the_same_month_at_once_get_one_roster(ctx):
+    associates(3)
+    db.session.commit()
+    start, results = threading.Barrier(2), []
+
+    def plan_it() -> None:
+        with ctx.app_context():
+            start.wait()
+            try:
+                month("drupal", 2027, 5)
+                db.session.commit()
+                results.append("planned")
+            except Conflict:
+                db.session.rollback()
+                results.append("refused")
+
+    threads = [threading.Thread(target=plan_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == ["planned", "refused"]
+    assert len(roster.month_shifts("drupal", 2027, 5)) == 13
 
 
 def test_no_pool_or_nobody_free_is_refused_naming_the_duty(ctx):
