@@ -1,4 +1,5 @@
-"""SLA engine benchmarks (issue 4): due times now; the sweep and the monthly report to come.
+"""SLA engine benchmarks (issue 4): due times, the sweep (sla_sweep.py), the monthly report
+(sla_report.py).
 
 Run from the repository root, with the bench extra installed
 (``.venv/bin/pip install -e '.[test,bench]'``)::
@@ -300,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     from sla_report import add_parser as add_report  # beside this file
 
     add_report(sub)  # "report": a client's month over 1,000,000 calls
-    # Issue 4's other one, to come: "sweep" (cost follows what is due, not the table size).
+    from sla_sweep import add_parser as add_sweep
+
+    add_sweep(sub)  # "sweep": cost follows what is due, not the table size
     args = ap.parse_args(argv)
     return args.run(args)
 

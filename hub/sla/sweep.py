@@ -81,9 +81,12 @@ def _what(clock: Clock) -> str:
 def _fire(clock: Clock, name: str, at: datetime, now: datetime) -> None:
     call = clock.call
     if name == "warning":
-        alert(
-            call, clock, "warning", f"{_what(clock)}: due at {clock.due_at:%Y-%m-%d %H:%M} UTC", now
-        )
+        due = engine.mark_time(
+            engine.calendar_of(call.contract), clock.started_at, clock.target_minutes,
+            engine.pauses_of(call.id),
+        )  # fmt: skip
+        when = f"{due:%Y-%m-%d %H:%M} UTC" if due else "later (the call waits for the client)"
+        alert(call, clock, "warning", f"{_what(clock)}: due at {when}", now)
     elif name == "breach":
         clock.outcome, clock.breached_at = "breached", at
         clock.cause = engine.cause(call)
