@@ -567,3 +567,15 @@ def test_escalation_refusals_write_nothing(app, api, subtests):
 def test_escalation_of_unknown_call_is_404(app, api):
     body = {"kind": "hierarchical", "to_person": "bas"}
     refused(app, api, "post", "/api/v1/calls/999/escalations", body, 404)
+
+
+def test_a_calls_clocks_are_read_with_business_time_used_and_left(api):
+    resp = api.get("/api/v1/calls/1/clocks")
+    assert resp.status_code == 200
+    clocks = {c["kind"]: c for c in resp.json["clocks"]}
+    assert set(clocks) >= {"response", "resolution", "line"}
+    assert clocks["response"]["state"] == "met", "the demo's P1 was acknowledged"
+    resolution = clocks["resolution"]
+    assert resolution["target_minutes"] == 240 and resolution["outcome"] is None
+    assert resolution["used_minutes"] + resolution["left_minutes"] == pytest.approx(240)
+    assert api.get("/api/v1/calls/999999/clocks").status_code == 404

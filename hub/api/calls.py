@@ -8,10 +8,11 @@ from hub import calls as service
 from hub.api import PAGING, actor, bp, current_user, doc, paged, parse, render
 from hub.api.schemas import CallCreate, CallPatch, EscalationIn, NoteIn, TimeIn, TransitionIn
 from hub.callsearch import search
-from hub.db import db
+from hub.db import db, utcnow
 from hub.errors import Forbidden
 from hub.hooktypes import ExternalRef
 from hub.models import Call
+from hub.sla import status
 from hub.vocab import LINES, PRIORITIES, STATUSES
 
 STAFF = ("admin", "sla_manager", "associate")
@@ -67,6 +68,14 @@ def list_calls():  # noqa: ANN201
 @doc("One call with its whole history")
 def get_call(call_id: int):  # noqa: ANN201
     return jsonify(render.call(_load(call_id), history=True))
+
+
+@bp.get("/calls/<int:call_id>/clocks")
+@doc("The call's SLA clocks: target, business minutes used and left, due time, state")
+def get_clocks(call_id: int):  # noqa: ANN201
+    now = utcnow()
+    views = status.all_clocks(_load(call_id), now)
+    return jsonify({"now": now.isoformat(), "clocks": [render.clock(v) for v in views]})
 
 
 @bp.patch("/calls/<int:call_id>")

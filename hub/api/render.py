@@ -149,3 +149,18 @@ def delivery(d: OutboxDelivery) -> dict[str, Any]:
         "delivered_at": _ts(d.delivered_at),
         "payload": d.payload,
     }
+
+
+def clock(v: Any) -> dict[str, Any]:
+    """One :class:`hub.sla.status.ClockView`."""
+    return {
+        "kind": v.name,
+        "line": v.line,
+        "person": v.person,
+        "target_minutes": v.target,
+        "used_minutes": round(v.used, 2) if v.used is not None else None,
+        "left_minutes": round(v.left, 2) if v.left is not None else None,
+        "due_at": v.due.isoformat() if v.due else None,
+        "state": v.state,
+        "outcome": v.outcome,
+    }

@@ -194,3 +194,48 @@ def test_a_contract_change_recomputes_its_running_clocks(t):
     assert engine.recompute_contract(contract) == len(running) >= 3
     assert t.clock("response").due_at == local(2026, 12, 1, 11, 0)
     assert t.clock("resolution").due_at == local(2026, 12, 1, 9, 0) + timedelta(minutes=960)
+
+
+# --- properties of pauses ----------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+OFFICE = engine.calendar_from("Europe/Amsterdam", engine.DEFAULT_CALENDAR)
+T0 = local(2026, 3, 23, 7, 0)  # a week before summer time starts (29 March 2026)
+
+
+@st.composite
+def pauses(draw):  # noqa: ANN001,ANN201
+    """Ordered, non-overlapping pauses after T0 (the last may still be open)."""
+    cuts = sorted(draw(st.lists(st.integers(0, 60 * 24 * 40), min_size=0, max_size=8,
+                                unique=True)))  # fmt: skip
+    if len(cuts) % 2:
+        cuts = cuts[:-1]
+    out = [(T0 + timedelta(minutes=a), T0 + timedelta(minutes=b))
+           for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]  # fmt: skip
+    if out and draw(st.booleans()):
+        out[-1] = (out[-1][0], None)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(minutes=st.integers(1, 60 * 9 * 15), paused=pauses())
+def test_pauses_never_shorten_a_clock_and_are_left_out_exactly(minutes, paused):
+    plain = engine.mark_time(OFFICE, T0, minutes, [])
+    due = engine.mark_time(OFFICE, T0, minutes, paused)
+    if due is None:  # stands still in an open pause that began before the due time
+        closed = engine.mark_time(OFFICE, T0, minutes, paused[:-1])
+        assert paused[-1][1] is None and paused[-1][0] < closed
+        return
+    assert due >= plain >= T0
+    # Measured back with the pauses left out, the due time holds exactly the target.
+    assert engine.used(OFFICE, T0, due, paused) == pytest.approx(minutes, abs=1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(minutes=st.integers(1, 60 * 9 * 15), paused=pauses(), extra=st.integers(1, 600))
+def test_a_longer_target_is_never_due_sooner(minutes, paused, extra):
+    a = engine.mark_time(OFFICE, T0, minutes, paused)
+    b = engine.mark_time(OFFICE, T0, minutes + extra, paused)
+    assert a is None and b is None or (a is not None and (b is None or b >= a))
