@@ -22,6 +22,8 @@ CONTRACT = {
     "timezone": "Europe/Amsterdam", "services": ["helpdesk", "incident_management"],
     "warning_percent": "80", "fixed_fee": "1200.50", "hours_card": "20",
     "valid_from": "2027-01-01", "valid_until": "2027-12-31", **TARGETS,
+    **{f"calendar.hours.{d}": "08:30-17:30" for d in ("mon", "tue", "wed", "thu", "fri")},
+    "calendar.country": "NL",
 }  # fmt: skip
 
 

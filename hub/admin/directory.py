@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from hub import directory as service
-from hub.admin import NavEntry, add_nav, bp
+from hub.admin import NavEntry, add_nav, bp, terms
 from hub.admin.access import role_required
 from hub.admin.forms import FORM, Field, drop_none, read, refusal, validate
 from hub.admin.kinds import KINDS, Kind
@@ -23,6 +23,7 @@ from hub.admin.paging import page_of
 from hub.db import db
 from hub.errors import HubError
 from hub.models import Application, ApplicationMember, Person
+from hub.sla.clocks import DEFAULT_CALENDAR
 from hub.vocab import USER_ROLES
 
 MANAGERS = ("admin", "sla_manager")
@@ -97,6 +98,9 @@ def _form_page(kind: Kind, fields: list[Field], values: dict, errors: dict, row=
 def _save(kind: Kind, fields: list[Field], row: Any | None):  # noqa: ANN202
     """Check the posted form, then create or change in one transaction, or show why not."""
     data, errors, raw = read(fields, request.form)
+    if kind.prepare is not None:
+        data, more = kind.prepare(data, row)
+        errors = {**more, **errors}
     if row is None:
         data = drop_none(data)
     schema = kind.create_schema if row is None else kind.patch_schema
@@ -126,6 +130,8 @@ def _new(kind: Kind):  # noqa: ANN202
               "kind": "staff", "fixed_fee": "0", "hours_card": "0"}  # fmt: skip
     if request.args.get("client"):
         values["client"] = request.args["client"]
+    if kind.name == "contract":
+        values |= terms.initial(DEFAULT_CALENDAR, {})
     return _form_page(kind, fields, values, {})
 
 
@@ -227,3 +233,32 @@ def application_team_remove(key: str, member_id: int):  # noqa: ANN201
     db.session.commit()
     flash(f"{who} left the team.")
     return redirect(url_for("admin.application_view", key=key), 303)
+
+
+@bp.post("/contracts/<key>/ics")
+@role_required(*MANAGERS)
+def contract_ics_import(key: str):  # noqa: ANN201
+    """Closed days from an .ics file or URL replace the contract's imported ones; the
+    running clocks are recomputed in the same transaction."""
+    from hub.admin.kinds import CONTRACT
+    from hub.sla.ics import IcsError, closed_days_from_ics, fetch_ics
+
+    contract = _load(CONTRACT, key)
+    upload, url = request.files.get("ics_file"), request.form.get("ics_url", "").strip()
+    try:
+        if upload and upload.filename:
+            data = upload.read()
+        elif url.startswith(("http://", "https://")):
+            data = fetch_ics(url)
+        else:
+            raise IcsError("choose an .ics file or give an http(s) address")
+        days = closed_days_from_ics(data, timezone=contract.timezone)
+    except IcsError as exc:
+        flash(f"Nothing imported: {exc}")
+        return redirect(url_for("admin.contract_view", key=key), 303)
+    calendar = dict(contract.calendar or DEFAULT_CALENDAR)
+    calendar["ics_closed"] = [d.isoformat() for d in days]
+    service.update_contract(contract, calendar=calendar)
+    db.session.commit()
+    flash(f"{len(days)} closed days imported for {key}.")
+    return redirect(url_for("admin.contract_view", key=key), 303)

@@ -11,10 +11,12 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from hub import directory
+from hub.admin import terms
 from hub.admin.forms import Field, choices
 from hub.api import schemas
 from hub.db import db
 from hub.models import Application, Client, Contract, Person
+from hub.sla.clocks import DEFAULT_CALENDAR
 from hub.vocab import (
     LINE_TITLES,
     LINES,
@@ -56,6 +58,9 @@ class Kind:
     initial: Callable[[Any], dict[str, Any]]
     #: Whether a client viewer may see the records of its own client.
     client_visible: bool = False
+    #: Turns the form's data into the schema's (given the record being edited, if any),
+    #: with errors by field: for inputs that are not the schema's own shape.
+    prepare: Callable[[dict, Any], tuple[dict, dict]] | None = None
 
     @property
     def title(self) -> str:
@@ -111,7 +116,13 @@ def _contract_fields(*, new: bool) -> list[Field]:
         Field("valid_from", "Valid from", "date", required=True),
         Field("valid_until", "Valid until", "date"),
         *targets,
+        *terms.fields(),
     ]  # fmt: skip
+
+
+def _contract_terms(data: dict, row: Contract | None) -> tuple[dict, dict]:
+    zone = data.get("timezone") or (row.timezone if row else None)
+    return terms.prepare(data, zone, row.calendar if row else {})
 
 
 def _contract_initial(c: Contract) -> dict[str, Any]:
@@ -129,7 +140,7 @@ def _contract_initial(c: Contract) -> dict[str, Any]:
     for t in c.targets:
         values[f"targets.{t.priority}.response_minutes"] = t.response_minutes
         values[f"targets.{t.priority}.resolution_minutes"] = t.resolution_minutes
-    return values
+    return values | terms.initial(c.calendar or DEFAULT_CALENDAR, c.rules or {})
 
 
 CONTRACT = Kind(
@@ -151,6 +162,7 @@ CONTRACT = Kind(
     update=directory.update_contract,
     initial=_contract_initial,
     client_visible=True,
+    prepare=_contract_terms,
 )
 
 # --- applications ----------------------------------------------------------------------
