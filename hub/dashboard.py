@@ -1,65 +1,27 @@
 """What the dashboard shows: open calls by line and priority with their clocks, the duty,
 the outbox's trouble and the plugins' health.
 
-The clocks here are what the core knows before the SLA engine: wall-clock time since the
-call came in against the contract's target for its priority. The SLA engine replaces
-:func:`provisional_clock` with business-time clocks that pause.
+Each open call shows its running client-facing clock (:mod:`hub.sla.status`): business
+time left on the response clock until the first response, then on the resolution clock.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from hub.db import db
 from hub.models import Call, Contract
-from hub.sla import roster
+from hub.sla import roster, status
+from hub.sla.status import ClockView
 from hub.vocab import OPEN_STATUSES, PRODUCT_LINES
 
 #: How many open calls the dashboard lists (most urgent first); the grid counts them all.
 LIST_LIMIT = 200
-
-
-@dataclass(frozen=True)
-class Clock:
-    """The running clock of a call: which target, when due, and its colour."""
-
-    name: str  # "response" or "resolution"; "" when the call has no target
-    due: datetime | None
-    left: timedelta | None
-    state: str  # "green", "amber", "red" or "none"
-
-
-NO_CLOCK = Clock("", None, None, "none")
-
-
-def provisional_clock(call: Call, now: datetime) -> Clock:
-    """The response clock until acknowledged, then the resolution clock; amber from the
-    contract's warning share of the target, red once it is past."""
-    contract = call.contract
-    target = (
-        next((t for t in contract.targets if t.priority == call.priority), None)
-        if (contract)
-        else None
-    )
-    if target is None:
-        return NO_CLOCK
-    if call.status == "new":
-        name, minutes = "response", target.response_minutes
-    else:
-        name, minutes = "resolution", target.resolution_minutes
-    due = call.created_at + timedelta(minutes=minutes)
-    used = (now - call.created_at) / timedelta(minutes=minutes)
-    if used >= 1:
-        state = "red"
-    elif used * 100 >= contract.warning_percent:
-        state = "amber"
-    else:
-        state = "green"
-    return Clock(name, due, due - now, state)
 
 
 def grid(client_id: int | None = None) -> dict[tuple[str, str], int]:
@@ -74,8 +36,8 @@ def grid(client_id: int | None = None) -> dict[tuple[str, str], int]:
     return {(line, priority): n for line, priority, n in db.session.execute(stmt)}
 
 
-def open_calls(now: datetime, client_id: int | None = None) -> list[tuple[Call, Clock]]:
-    """The oldest open calls with their clocks, the least time left first."""
+def open_calls(now: datetime, client_id: int | None = None) -> list[tuple[Call, ClockView]]:
+    """The oldest open calls with their running clocks, the least time left first."""
     stmt = (
         select(Call)
         .where(Call.status.in_(OPEN_STATUSES))
@@ -89,14 +51,15 @@ def open_calls(now: datetime, client_id: int | None = None) -> list[tuple[Call, 
     )
     if client_id is not None:
         stmt = stmt.where(Call.client_id == client_id)
-    rows = [(call, provisional_clock(call, now)) for call in db.session.scalars(stmt)]
-    far = timedelta.max
-    return sorted(rows, key=lambda row: row[1].left if row[1].left is not None else far)
+    calls = list(db.session.scalars(stmt))
+    clocks = status.running_client_clocks(calls, now)
+    rows = [(call, clocks.get(call.id, status.NO_CLOCK)) for call in calls]
+    return sorted(rows, key=lambda row: row[1].left if row[1].left is not None else math.inf)
 
 
-def cell_states(rows: list[tuple[Call, Clock]]) -> dict[tuple[str, str], str]:
+def cell_states(rows: list[tuple[Call, ClockView]]) -> dict[tuple[str, str], str]:
     """The worst clock colour in each (line, priority) cell of the listed calls."""
-    rank = {"none": 0, "green": 1, "amber": 2, "red": 3}
+    rank = {"none": 0, "paused": 0, "met": 0, "green": 1, "amber": 2, "red": 3}
     worst: dict[tuple[str, str], str] = {}
     for call, clock in rows:
         key = (call.line, call.priority)

@@ -6,13 +6,14 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from hub import calls as call_service
 from hub.admin import minutes
-from hub.dashboard import provisional_clock
-from hub.db import db, utcnow
+from hub.db import db
 from hub.models import Call, Contract
+from tests.sla.test_clocks import local
 from tests.test_admin_directory import error_beside, post
 from tests.test_admin_login import log_in, user
 from tests.test_admin_outbox import dead_delivery
@@ -25,31 +26,40 @@ def cell(page: str, line: str, priority: str) -> tuple[str, str]:
     return cells[("P1", "P2", "P3", "P4").index(priority)]
 
 
+NOW = local(2026, 12, 1, 13, 0)  # a Tuesday: every age below lies in business hours
+
+
 def aged_call(app, *, priority: str, age: timedelta, title: str) -> int:  # noqa: ANN001
-    with app.app_context():
+    with app.app_context(), time_machine.travel(NOW, tick=False):
         call = call_service.create(
             actor="test", source="test", client="amarant", title=title, priority=priority,
-            line="1-general", received_at=utcnow() - age,
+            line="1-general", received_at=NOW - age,
         )  # fmt: skip
         db.session.commit()
         return call.id
 
 
+def dashboard(client) -> str:  # noqa: ANN001
+    with time_machine.travel(NOW, tick=False):
+        return client.get("/").get_data(as_text=True)
+
+
 def test_the_grid_counts_open_calls_by_line_and_priority_with_clock_colours(client, demo, app):
-    # Demo targets for P2: response 60 min; warning at 75%.
+    # Demo targets for P2: response 120 business minutes; warning at 75%.
     with app.app_context():
         contract = db.session.scalar(select(Contract))
         target = next(t for t in contract.targets if t.priority == "P2")
         response, warn = target.response_minutes, contract.warning_percent
     aged_call(app, priority="P2", age=timedelta(minutes=response * 0.1), title="Fresh")
-    log_in(client, *user(demo, "sla_manager"))
-    page = client.get("/").get_data(as_text=True)
+    with time_machine.travel(NOW, tick=False):  # a session signed later would not count yet
+        log_in(client, *user(demo, "sla_manager"))
+    page = dashboard(client)
     assert cell(page, "1st line, general", "P2") == ("green", "1")
     aged_call(app, priority="P2", age=timedelta(minutes=response * (warn + 5) / 100), title="Old")
-    page = client.get("/").get_data(as_text=True)
+    page = dashboard(client)
     assert cell(page, "1st line, general", "P2") == ("amber", "2"), "the worst colour shows"
     aged_call(app, priority="P2", age=timedelta(minutes=response * 2), title="Late")
-    page = client.get("/").get_data(as_text=True)
+    page = dashboard(client)
     assert cell(page, "1st line, general", "P2") == ("red", "3")
     with app.app_context():
         open_in_sql = db.session.scalar(
@@ -60,24 +70,26 @@ def test_the_grid_counts_open_calls_by_line_and_priority_with_clock_colours(clie
     assert shown == open_in_sql
     late = page.index(">Late<")
     assert late < page.index(">Old<") < page.index(">Fresh<"), "least time left first"
-    assert '<span class="clock clock-red">−' in page, "time past the target is negative"
+    assert '<span class="clock clock-red">−2 h</span>' in page, "120 business minutes late"
+    assert '<span class="clock clock-green">1 h 48 min</span>' in page
 
 
-def test_the_provisional_clock_switches_to_resolution_once_acknowledged(ctx):
-    call = call_service.create(actor="t", source="t", client="amarant", title="x", priority="P1")
-    db.session.flush()
-    now = call.created_at + timedelta(minutes=10)
-    target = next(t for t in call.contract.targets if t.priority == "P1")
-    clock = provisional_clock(call, now)
-    assert (clock.name, clock.left) == ("response", timedelta(minutes=target.response_minutes - 10))
-    call_service.transition(call, "acknowledged", actor="t")
-    clock = provisional_clock(call, now)
-    assert (clock.name, clock.due) == (
-        "resolution",
-        call.created_at + timedelta(minutes=target.resolution_minutes),
-    )
-    call.contract = None
-    assert provisional_clock(call, now).state == "none"
+def test_the_running_clock_is_the_response_one_until_the_first_response(ctx):
+    from hub.sla import status
+
+    with time_machine.travel(NOW, tick=False):
+        call = call_service.create(
+            actor="t", source="t", client="amarant", title="x", priority="P1",
+            received_at=NOW - timedelta(minutes=10),
+        )  # fmt: skip
+        db.session.flush()
+        view = status.running_client_clocks([call], NOW)[call.id]
+        assert (view.name, view.left, view.state) == ("response", 20, "green")
+        call_service.transition(call, "acknowledged", actor="t")
+        view = status.running_client_clocks([call], NOW)[call.id]
+        assert (view.name, view.left) == ("resolution", 230)
+        call_service.transition(call, "waiting_for_client", actor="t")
+        assert status.running_client_clocks([call], NOW)[call.id].state == "paused"
 
 
 def test_minutes_are_shown_as_people_say_them():
