@@ -7,14 +7,14 @@ calls with 1,000 due, time ratio at most 2.
 
 Both databases (SQLite) are made by the report benchmark's generator
 (:func:`sla_report.build`: calls spread over two years, a response and a resolution clock
-each, the newest few still running) and kept under the system's temporary folder. Before
-each round the same ``--due`` response clocks (the newest) are set running with their
-next alert in the past and nothing fired; the rest have no alert due. A round is the
-sweep run until nothing is left, exactly as the worker's job runs it: each due clock
-fires its warning, its breach and its escalation levels (an escalation to the next line,
-then to the SLA manager), with their history events and outbox deliveries. What a round
-wrote is removed before the next. The figure is the median round time per size, and
-their ratio.
+each, the newest few still running) and kept under the system's temporary folder.
+Before each round the same ``--due`` response clocks (the newest) are set running,
+started a month before, with their next alert in the past and nothing fired; the rest
+have no alert due. A round is the sweep run until nothing is left, as the worker's job
+runs it: each due clock fires its warning, its breach and its escalation levels (to the
+next line, then to the SLA manager), with their history events and outbox deliveries.
+What a round wrote is removed before the next. The figure is the median round time per
+size, and their ratio.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from pathlib import Path
 
 TARGET_RATIO = 2.0
 NOW = "2027-01-04 09:00:00.000000"  # a Monday morning: business hours, no quiet hours
+#: Every armed clock started here, so each fires all its levels: the same work per clock
+#: in both databases.
+START = "2026-11-02 09:00:00.000000"
 
 
 def _database(calls: int, rebuild: bool) -> Path:
@@ -52,9 +55,9 @@ def _arm(db, due: int) -> tuple[int, int, int]:  # noqa: ANN001
     db.session.execute(text(
         "UPDATE clocks SET stopped_at = NULL, elapsed_minutes = NULL, outcome = NULL, "
         "breached_at = NULL, cause = NULL, fired = '[]', paused_since = NULL, "
-        "due_at = NULL, next_alert_at = :now "
+        "due_at = NULL, next_alert_at = :now, started_at = :start "
         "WHERE id IN (SELECT id FROM clocks WHERE kind = 'response' ORDER BY id DESC LIMIT :n)"
-    ), {"now": "2027-01-04 08:59:00.000000", "n": due})  # fmt: skip
+    ), {"now": "2027-01-04 08:59:00.000000", "start": START, "n": due})  # fmt: skip
     db.session.execute(text("UPDATE calls SET line = '1-general', assignee_id = NULL"
                             " WHERE line != '1-general'"))  # fmt: skip
     marks = tuple(

@@ -21,6 +21,7 @@ from hub.models import Client
 PEOPLE = [
     dict(
         key="bas",
+        email="bas@2value.example",
         name="Bas Vredeling",
         kind="staff",
         organisation="2Value",
@@ -29,6 +30,7 @@ PEOPLE = [
     ),
     dict(
         key="rob",
+        email="rob@2value.example",
         name="Rob",
         kind="staff",
         organisation="2Value",
@@ -37,6 +39,7 @@ PEOPLE = [
     ),
     dict(
         key="ronald",
+        email="ronald@2value.example",
         name="Ronald",
         kind="associate",
         organisation="2Value",
@@ -46,6 +49,7 @@ PEOPLE = [
     ),
     dict(
         key="anja",
+        email="anja@2value.example",
         name="Anja",
         kind="associate",
         organisation="2Value",
@@ -63,6 +67,7 @@ PEOPLE = [
     ),
     dict(
         key="kovoks",
+        email="support@kovoks.example",
         name="Kovoks",
         kind="external",
         organisation="Kovoks",
