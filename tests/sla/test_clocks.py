@@ -239,3 +239,29 @@ def test_a_longer_target_is_never_due_sooner(minutes, paused, extra):
     a = engine.mark_time(OFFICE, T0, minutes, paused)
     b = engine.mark_time(OFFICE, T0, minutes + extra, paused)
     assert a is None and b is None or (a is not None and (b is None or b >= a))
+
+
+# --- the seed's case: Amarant's intranet, Mon–Fri 08:30–17:30, Dutch holidays ------------
+
+AMARANT = [
+    # (opened, priority, response due, resolution due) — local times; targets P1 30/240,
+    # P2 120/960, P3 480/2400, P4 960/4800 business minutes.
+    (local(2026, 4, 24, 17, 0), "P1", local(2026, 4, 24, 17, 30), local(2026, 4, 28, 12, 0)),
+    # ↑ Friday 17:00: 30 minutes that day; Monday 27 April is Koningsdag (closed), so the
+    #   other 210 minutes of the resolution run from Tuesday 08:30.
+    (local(2026, 12, 24, 16, 0), "P2", local(2026, 12, 28, 9, 0), local(2026, 12, 29, 14, 0)),
+    # ↑ Christmas Eve 16:00 (open): 90 minutes; 25 and 26 December closed, then Sunday:
+    #   30 more on Monday 28th; resolution 90 + 540 + 330 on Tuesday 29th.
+    (local(2026, 5, 22, 12, 0), "P3", local(2026, 5, 26, 11, 0), local(2026, 5, 29, 16, 0)),
+    # ↑ Friday before Whit Monday (25 May, closed): 330 on Friday, the rest from Tuesday.
+    (local(2026, 4, 3, 9, 0), "P4", local(2026, 4, 8, 15, 30), local(2026, 4, 17, 16, 30)),
+    # ↑ Good Friday (closed in the holidays package's NL rules) and Easter Monday:
+    #   counting starts on Tuesday 7 April.
+]
+
+
+@pytest.mark.parametrize(("opened", "priority", "response", "resolution"), AMARANT)
+def test_the_seeds_case_due_times(t, opened, priority, response, resolution):
+    t.new(opened, priority=priority)
+    assert t.clock("response").due_at == response
+    assert t.clock("resolution").due_at == resolution
