@@ -116,7 +116,8 @@ def announce(call: Call, hook: str, hold: dict[str, datetime] | None = None, **e
     """Tell the plugins through the outbox; ``hold``: plugin → not before (quiet hours)."""
     if not outbox.listeners(hook):
         return  # nobody to tell: skip building the snapshot
-    db.session.flush()
+    if call.id is None:
+        db.session.flush()  # a new call: the snapshot needs its id
     payload = {"call": view(call).to_dict(), **{k: asdict(v) for k, v in extra.items()}}
     outbox.enqueue(hook, payload, call.id, hold=hold)
 

@@ -183,10 +183,14 @@ def cause(call: Call) -> str:
 
 
 def _clocks(call: Call, *kinds: str) -> list[Clock]:
-    stmt = select(Clock).where(Clock.call_id == call.id, Clock.stopped_at.is_(None))
-    if kinds:
-        stmt = stmt.where(Clock.kind.in_(kinds))
-    return list(db.session.scalars(stmt.order_by(Clock.id)))
+    """The call's running clocks (of ``kinds``). All its clocks are read without an
+    autoflush and filtered here, on the objects as they are in this transaction: a clock
+    stopped or restarted a moment ago counts as such (new clocks are flushed when made)."""
+    with db.session.no_autoflush:
+        rows = db.session.scalars(
+            select(Clock).where(Clock.call_id == call.id).order_by(Clock.id)
+        ).all()
+    return [c for c in rows if c.stopped_at is None and (not kinds or c.kind in kinds)]
 
 
 def _new(call: Call, kind: str, minutes: int, at: datetime, **extra: Any) -> Clock:
