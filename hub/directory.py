@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from hub.calls import find_client, find_person
 from hub.db import db
-from hub.sla.clocks import DEFAULT_CALENDAR, recompute_contract
 from hub.errors import Conflict, Invalid, NotFound
 from hub.models import (
     Application,
@@ -23,6 +22,7 @@ from hub.models import (
     Person,
     ServiceTarget,
 )
+from hub.sla.clocks import DEFAULT_CALENDAR, recompute_contract
 
 
 def _noun(model: type) -> str:

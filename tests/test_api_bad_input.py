@@ -35,6 +35,11 @@ BODY_URLS = {
     "api.patch_application": ("PATCH", "/api/v1/applications/amarant-intranet"),
     "api.create_person": ("POST", "/api/v1/people"),
     "api.patch_person": ("PATCH", "/api/v1/people/bas"),
+    "api.generate_roster": ("POST", "/api/v1/roster/generate"),
+    "api.swap_duties": ("POST", "/api/v1/roster/swap"),
+    "api.reassign_duty": ("POST", "/api/v1/roster/reassign"),
+    "api.add_unavailable": ("POST", "/api/v1/people/anja/unavailable"),
+    "api.set_certified": ("PUT", "/api/v1/people/anja/certified"),
 }
 TARGETS = {p: {"response_minutes": 30, "resolution_minutes": 60} for p in ("P1", "P2", "P3", "P4")}
 CONTRACT = {

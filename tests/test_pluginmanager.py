@@ -70,7 +70,7 @@ def test_safe_mode_loads_no_external_plugin(tmp_path):
             f"sqlite:///{tmp_path}/x.db", SAFE_MODE=True, ENABLED_PLUGINS=["mantis", "zammad"]
         )
     )
-    assert names(app) == {"generic_webhooks", "core_jobs"}
+    assert names(app) == {"generic_webhooks", "core_jobs", "mailer", "roster_jobs"}
 
 
 def test_each_app_has_its_own_plugin_manager(tmp_path):
