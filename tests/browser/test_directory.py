@@ -21,7 +21,7 @@ def test_a_validation_error_is_shown_beside_the_field(page, live_server, demo, a
     page.wait_for_load_state()
     field = page.get_by_label("Time zone")
     error = page.locator("#f-timezone-error")
-    assert error.inner_text() == "unknown time zone 'Mars/Olympus'"
+    assert error.inner_text().startswith("unknown time zone 'Mars/Olympus'")
     assert field.get_attribute("aria-invalid") == "true"
     assert "f-timezone-error" in field.get_attribute("aria-describedby")
     box, under = field.bounding_box(), error.bounding_box()
