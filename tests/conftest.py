@@ -7,6 +7,7 @@ drops it afterwards. In CI (``CI=true``) a missing or unreachable PostgreSQL fai
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import uuid
@@ -134,19 +135,48 @@ def client(app: Flask):  # noqa: ANN201
     return app.test_client()
 
 
-@pytest.fixture
-def demo(app: Flask) -> dict:
-    """The Amarant demo data plus an API token per role: ``demo["tokens"]["admin"]``."""
+def _load_demo() -> dict:
+    """Load the demo into the app context's database; its logins and API tokens."""
     from hub import auth
     from hub import demo as demo_data
 
-    with app.app_context():
-        loaded = demo_data.load_if_empty()
-        tokens = {"admin": loaded["token"]}
-        for username in ("bas", "anja", "amarant"):
-            tokens[username] = auth.create_token(username, "test")
-        db.session.commit()
+    loaded = demo_data.load_if_empty()
+    tokens = {"admin": loaded["token"]}
+    for username in ("bas", "anja", "amarant"):
+        tokens[username] = auth.create_token(username, "test")
+    db.session.commit()
     return {"tokens": tokens, "users": loaded["users"]}
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """A SQLite database with the demo loaded, made once: copying it is much quicker
+    than loading the demo for every test."""
+    path = tmp_path_factory.mktemp("demo") / "hub.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(base_config(f"sqlite:///{path}"))
+    with app.app_context():
+        loaded = _load_demo()
+        db.session.remove()
+        db.engine.dispose()
+    return path, loaded
+
+
+@pytest.fixture
+def demo(app: Flask, db_url: str, config_extra: dict, request: pytest.FixtureRequest) -> dict:
+    """The Amarant demo data plus an API token per role: ``demo["tokens"]["admin"]``."""
+    if db_url.startswith("sqlite:///") and not config_extra:
+        template, loaded = request.getfixturevalue("sqlite_demo")
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        target = Path(db_url.removeprefix("sqlite:///"))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copy(template, target)
+        return copy.deepcopy(loaded)
+    with app.app_context():
+        return _load_demo()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -341,9 +341,10 @@ def on_touched(call: Call, actor: str, at: datetime) -> None:
     collegial escalation: their clock stops."""
     if call.contract is None or not actor.startswith("user:"):
         return
-    person_id = db.session.scalar(
-        select(User.person_id).where(User.username == actor.removeprefix("user:"))
-    )
+    with db.session.no_autoflush:  # (a lookup of who acted; nothing pending matters)
+        person_id = db.session.scalar(
+            select(User.person_id).where(User.username == actor.removeprefix("user:"))
+        )
     if person_id is None:
         return
     running = [c for c in _clocks(call, "collegial") if c.person_id == person_id]
