@@ -80,3 +80,16 @@ def check_accessibility_basics(page) -> None:  # noqa: ANN001
             .map(el => el.name || el.id || el.outerHTML)"""
     )
     assert unlabelled == [], f"fields without a label on {page.url}: {unlabelled}"
+
+
+@pytest.fixture
+def phone(chromium):  # noqa: ANN001,ANN201
+    """A page in a 375 px wide mobile viewport."""
+    context = chromium.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+def overflow(page) -> int:  # noqa: ANN001
+    """How many pixels the page is wider than its viewport (0 or less: it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from hub.db import db
 from hub.models import Contract
 from tests.browser.conftest import ARTIFACTS, check_accessibility_basics
+from tests.browser.conftest import overflow as width_over
 from tests.browser.test_calls import log_in
 
 
@@ -59,17 +60,12 @@ def test_every_page_has_a_title_one_h1_and_labelled_fields(page, live_server, de
         check_accessibility_basics(page)
 
 
-def test_the_pages_fit_a_phone(chromium, live_server, demo):
-    context = chromium.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
-    phone = context.new_page()
-    try:
-        log_in(phone, live_server, demo, "sla_manager")
-        for path in ["/", "/calls", "/calls/1", "/contracts/amarant-sla-2026/edit", "/people"]:
-            phone.goto(live_server + path)
-            overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
-        phone.goto(live_server + "/")
-        ARTIFACTS.mkdir(exist_ok=True)
-        phone.screenshot(path=str(ARTIFACTS / "phone-dashboard.png"), full_page=True)
-    finally:
-        context.close()
+def test_the_pages_fit_a_phone(phone, live_server, demo):
+    log_in(phone, live_server, demo, "sla_manager")
+    for path in ["/", "/calls", "/calls/1", "/contracts/amarant-sla-2026/edit", "/people"]:
+        phone.goto(live_server + path)
+        overflow = width_over(phone)
+        assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+    phone.goto(live_server + "/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "phone-dashboard.png"), full_page=True)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from hub.db import db
 from hub.models import Shift
 from tests.browser.conftest import ARTIFACTS, check_accessibility_basics
+from tests.browser.conftest import overflow as width_over
 from tests.browser.test_calls import log_in
 
 
@@ -44,21 +45,16 @@ def test_plan_a_month_through_the_form_and_see_the_grid(page, live_server, demo,
     page.screenshot(path=str(ARTIFACTS / "roster-month.png"), full_page=True)
 
 
-def test_the_roster_fits_a_phone(chromium, live_server, demo, app):  # noqa: ANN001
+def test_the_roster_fits_a_phone(phone, live_server, demo, app):  # noqa: ANN001
     from hub.sla import roster
 
     with app.app_context():
         roster.generate_month("joomla", 2027, 1)
         db.session.commit()
-    context = chromium.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
-    phone = context.new_page()
-    try:
-        log_in(phone, live_server, demo, "associate")
-        phone.goto(f"{live_server}/roster?month=2027-01&line=joomla")
-        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"the roster is {overflow}px wider than the phone"
-        check_accessibility_basics(phone)
-        ARTIFACTS.mkdir(exist_ok=True)
-        phone.screenshot(path=str(ARTIFACTS / "phone-roster.png"), full_page=True)
-    finally:
-        context.close()
+    log_in(phone, live_server, demo, "associate")
+    phone.goto(f"{live_server}/roster?month=2027-01&line=joomla")
+    overflow = width_over(phone)
+    assert overflow <= 0, f"the roster is {overflow}px wider than the phone"
+    check_accessibility_basics(phone)
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "phone-roster.png"), full_page=True)
