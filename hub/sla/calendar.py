@@ -62,7 +62,7 @@ class Calendar:
     between threads.
     """
 
-    __slots__ = ("spec", "always_open", "_years", "_table", "_lock")
+    __slots__ = ("spec", "always_open", "_years", "_table", "_lock", "_bulk")
 
     def __init__(self, spec: CalendarSpec) -> None:
         self.spec = spec
@@ -70,6 +70,7 @@ class Calendar:
         self._years: dict[int, list[Opening]] = {}
         self._table: _Table | None = None
         self._lock = threading.Lock()
+        self._bulk: Any = None  # hub.sla.calendar_bulk's arrays of the current table
 
     def __repr__(self) -> str:
         spec = self.spec
@@ -126,35 +127,11 @@ class Calendar:
 
     def add_many(self, starts: Sequence[float], minutes: Sequence[float]) -> Any:
         """:meth:`add_seconds` for many (start, minutes) pairs at once, as a numpy array of
-        epoch seconds: for recomputing a whole contract's clocks, and bulk work such as
-        the benchmarks. The same searches as one by one, done by numpy over the table
-        (numpy is imported here only: the web process never needs it)."""
-        import numpy as np
+        epoch seconds: for bulk work such as recomputing many clocks, and the benchmarks.
+        The same answers as one by one (:mod:`hub.sla.calendar_bulk`)."""
+        from hub.sla.calendar_bulk import add_many  # numpy: only where bulk work is done
 
-        s = np.asarray(starts, dtype=float)
-        need = np.asarray(minutes, dtype=float) * 60
-        if s.shape != need.shape:
-            raise ValueError("starts and minutes differ in length")
-        if s.size == 0:
-            return s
-        if not (np.isfinite(need).all() and (need >= 0).all()):
-            raise ValueError("business minutes must be finite numbers >= 0")
-        if self.always_open:
-            return s + need
-        self._cover(float(s.min()))
-        t = self._cover(float(s.max()))
-        while True:
-            opens, ends, cum = (np.asarray(x) for x in (t.starts, t.ends, t.cum))
-            i = np.searchsorted(opens, s, side="right") - 1
-            j = np.maximum(i, 0)
-            pos = np.where(i < 0, 0.0, cum[j] + np.minimum(s, ends[j]) - opens[j])
-            target = pos + need
-            if target.max() <= cum[-1]:
-                break
-            t = self._cover_year(t.y1 + 1)
-        k = np.maximum(np.searchsorted(cum, target, side="left"), 1)
-        due = opens[k - 1] + (target - cum[k - 1])
-        return np.where(need == 0, s, np.maximum(due, s))
+        return add_many(self, starts, minutes)
 
     def between(self, start: datetime, end: datetime) -> float:
         """Business minutes from ``start`` to ``end``; 0 when ``end`` is not after it."""

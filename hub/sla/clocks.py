@@ -151,12 +151,18 @@ def refresh(clock: Clock, contract: Contract, pauses: Sequence[Pause]) -> None:
 
 
 def bring_sweep_forward(when: datetime) -> None:
-    """Make the sweep run by ``when`` at the latest: a P1 due in minutes does not wait."""
-    db.session.execute(
-        update(ScheduledJob)
-        .where(ScheduledJob.name == SWEEP_JOB, ScheduledJob.next_run_at > when)
-        .values(next_run_at=when)
-    )
+    """Make the sweep run by ``when`` at the latest: a P1 due in minutes does not wait.
+
+    A plain UPDATE of the job's row: no flush of pending objects first and no search of
+    the session for job objects to keep in step (nothing here holds one), which made this
+    the dearest step of a sweep."""
+    with db.session.no_autoflush:
+        db.session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.name == SWEEP_JOB, ScheduledJob.next_run_at > when)
+            .values(next_run_at=when),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def stop(clock: Clock, at: datetime, contract: Contract, pauses: Sequence[Pause]) -> None:
