@@ -82,6 +82,8 @@ def demo_command() -> None:
     for username, (role, password) in loaded["users"].items():
         click.echo(f"  {username:<10} {role:<14} {password}")
     click.echo(f"  API token for admin: {loaded['token']}")
+    duties = demo.plan_roster()
+    click.echo(f"demo: planned {duties} duties (this month and the next) on the roster")
 
 
 @main.command("create-user")

@@ -8,7 +8,7 @@ firm), Kovoks (LAMP hosting, 2nd line platform). SLA side: Bas Vredeling (SLA ma
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -152,6 +152,19 @@ def load_if_empty() -> dict[str, Any] | None:
     token = auth.create_token("admin", "demo")
     db.session.commit()
     return {"users": users, "token": token}
+
+
+def plan_roster(now: datetime | None = None) -> int:
+    """Plan the demo's duty roster for this month and the next (``slahub demo`` does, so
+    the dashboard shows who is on duty; the tests' demo starts without a roster)."""
+    from hub.sla import roster
+
+    year, month = roster.this_month(now)
+    made = 0
+    for y, m in ((year, month), (year + month // 12, month % 12 + 1)):
+        made += len(roster.generate_month("joomla", y, m, now=now))
+    db.session.commit()
+    return made
 
 
 def _calls() -> None:

@@ -47,6 +47,14 @@ def test_upgrade_demo_users_and_tokens(instance):
     out = slahub(instance, "demo").stdout
     assert re.search(r"admin\s+admin\s+\S{12,}", out)
     assert "client_viewer" in out and "API token for admin: shub_" in out
+    duties = int(re.search(r"planned (\d+) duties", out).group(1))
+    with sqlite3.connect(instance / "hub.sqlite3") as con:
+        rows = con.execute(
+            "SELECT count(*), count(DISTINCT person_id) FROM shifts WHERE product_line = 'joomla'"
+            " AND starts_at <= datetime('now') AND ends_at > datetime('now')"
+        ).fetchone()
+        assert con.execute("SELECT count(*) FROM shifts").fetchone()[0] == duties > 0
+    assert rows == (1, 1)  # somebody is on duty now, as the dashboard shows
     assert "already has data" in slahub(instance, "demo").stdout  # only when empty
     made = slahub(
         instance, "create-user", "ronald", "--role", "associate", "--person", "ronald"
