@@ -360,6 +360,18 @@ def add_note(call: Call, *, actor: str, note: str) -> Call:
     return call
 
 
+HOURS_VERDICTS = ("approved", "disputed")
+
+
+def record_hours_verdict(call: Call, *, actor: str, verdict: str, note: str | None) -> Call:
+    """The client approved or disputed the hours booked on the call (with its feedback)."""
+    check(verdict, HOURS_VERDICTS, "hours")
+    fields = {"hours": {"from": None, "to": verdict}}
+    record(call, actor, "hours", {"verdict": verdict}, note)
+    announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))
+    return call
+
+
 def add_time(
     call: Call, *, actor: str, person: str, minutes: int, note: str | None = None
 ) -> TimeEntry:

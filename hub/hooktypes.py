@@ -161,16 +161,38 @@ class NewCall:
     line: str | None = None
     reporter: str | None = None
     links: tuple[ExternalRef, ...] = ()
+    #: When the outside system says the call was opened (ISO 8601 with offset), e.g. a
+    #: polled Mantis issue's ``created_at``; the call counts as opened then, or when the
+    #: event reached the hub if that is earlier.
+    opened_at: str | None = None
 
 
 @dataclass(frozen=True)
 class CallUpdate:
-    """A webhook reports a change to a call the hub knows by one of its external refs."""
+    """An outside system reports a change to a call the hub knows by one of its refs.
+
+    ``status``, ``priority`` and ``line`` are applied when they differ from the call's;
+    ``note`` is added to the history (once: when ``note_ref`` names the note elsewhere,
+    a note already linked is skipped); ``hours`` records the client's verdict on the
+    call's booked hours, ``approved`` or ``disputed``, with ``feedback``; ``actor`` says
+    who did it there (shown in the history).
+    """
 
     ref: ExternalRef
     status: str | None = None
     priority: str | None = None
     note: str | None = None
+    line: str | None = None
+    note_ref: ExternalRef | None = None
+    actor: str | None = None
+    hours: str | None = None
+    feedback: str | None = None
+
+
+class ConfigurationError(Exception):
+    """Raised by a plugin when an outside system refuses the hub's own settings (a wrong
+    token, URL or project): retrying cannot help, so the delivery goes dead at once with
+    this message, for an admin to fix the setting and re-drive it."""
 
 
 class WebhookRejected(Exception):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from hub.hooktypes import CallUpdate, NewCall, RawRequest, WebhookRejected
 from hub.models import Call, InboundEvent
 from hub.outbox import backoff
 from hub.pluginmanager import get_pm
+from hub.webhooks import store_statement
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ def apply(
 ) -> Call:
     """Apply one interpreted action (in the current transaction).
 
-    A new call counts as opened at ``received_at``, when its webhook arrived.
+    A new call counts as opened at ``received_at``, when its event reached the hub, or at
+    the ``opened_at`` the source gives if that is earlier.
     """
     if isinstance(action, NewCall):
         existing = next(filter(None, (calls.find_by_ref(ref) for ref in action.links)), None)
@@ -52,7 +54,7 @@ def apply(
             line=action.line,
             reporter=action.reporter,
             links=action.links,
-            received_at=received_at,
+            received_at=_opened(action.opened_at, received_at),
         )
     call = calls.find_by_ref(action.ref)
     if call is None:
@@ -60,13 +62,55 @@ def apply(
             f"no call is linked to {action.ref.system} {action.ref.key!r}", 422, "ref"
         )
     call = calls.get_call(call.id, for_update=True)
-    if action.priority and action.priority != call.priority:
-        calls.update(call, actor=actor, priority=action.priority)
+    if action.actor:
+        actor = f"{actor} ({action.actor})"[:200]
+    changes = {"priority": action.priority, "line": action.line}
+    changes = {k: v for k, v in changes.items() if v and v != getattr(call, k)}
+    if changes:
+        calls.update(call, actor=actor, **changes)
+    note = action.note
+    if note and action.note_ref is not None:
+        if calls.find_by_ref(action.note_ref) is not None:
+            note = None  # seen before (or written by the hub itself): not again
+        else:
+            calls.add_links(call, [action.note_ref], actor=actor)
     if action.status and action.status != call.status:
-        calls.transition(call, action.status, actor=actor, note=action.note)
-    elif action.note:
-        calls.add_note(call, actor=actor, note=action.note)
+        calls.transition(call, action.status, actor=actor, note=note)
+    elif note:
+        calls.add_note(call, actor=actor, note=note)
+    if action.hours:
+        calls.record_hours_verdict(call, actor=actor, verdict=action.hours, note=action.feedback)
     return call
+
+
+def _opened(opened_at: str | None, received_at: datetime | None) -> datetime | None:
+    """The earlier of the source's own opening time and the arrival (never the future)."""
+    if opened_at is None:
+        return received_at
+    try:
+        at = datetime.fromisoformat(opened_at)
+    except ValueError:
+        message = f"opened_at {opened_at!r} is not ISO 8601"
+        raise WebhookRejected(message, 422, "opened_at") from None
+    if at.tzinfo is None:
+        raise WebhookRejected(f"opened_at {opened_at!r} has no UTC offset", 422, "opened_at")
+    at = at.astimezone(UTC)
+    return min(at, received_at or utcnow())
+
+
+def store(
+    source: str, delivery_id: str, body: bytes, headers: dict[str, str] | None = None
+) -> bool:
+    """Keep an event the hub fetched itself (a poll found a changed issue) exactly as a
+    webhook would be kept, for the ``inbound`` job to apply; the source's webhook handler
+    interprets it. False when ``delivery_id`` was stored before (nothing is stored twice).
+    Joins the caller's transaction."""
+    now = utcnow()
+    values = {
+        "source": source, "delivery_id": delivery_id, "headers": headers or {}, "body": body,
+        "status": "received", "attempts": 0, "received_at": now, "next_attempt_at": now,
+    }  # fmt: skip
+    return db.session.execute(store_statement(db.engine.dialect.name), values).scalar() is not None
 
 
 def _handle(event: InboundEvent) -> None:

@@ -132,10 +132,13 @@ def mark_done(delivery_id: int, worker_id: str, attempts: int) -> bool:
     )
 
 
-def mark_failed(delivery_id: int, worker_id: str, attempts: int, error: str) -> bool:
-    """Record a failed attempt: retry later with backoff, or dead after the last attempt."""
+def mark_failed(
+    delivery_id: int, worker_id: str, attempts: int, error: str, *, final: bool = False
+) -> bool:
+    """Record a failed attempt: retry later with backoff, or dead after the last attempt
+    (or at once when ``final``: a configuration error that retrying cannot mend)."""
     cfg = current_app.config
-    if attempts >= int(cfg["OUTBOX_MAX_ATTEMPTS"]):
+    if final or attempts >= int(cfg["OUTBOX_MAX_ATTEMPTS"]):
         return _finish(delivery_id, worker_id, state="dead", attempts=attempts, last_error=error)
     delay = backoff(attempts, float(cfg["OUTBOX_BACKOFF_BASE"]), float(cfg["OUTBOX_BACKOFF_CAP"]))
     return _finish(

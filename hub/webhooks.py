@@ -35,7 +35,7 @@ _INSERT = {"sqlite": sqlite_insert, "postgresql": pg_insert}
 
 
 @functools.cache
-def _store_statement(dialect: str):  # noqa: ANN202
+def store_statement(dialect: str):  # noqa: ANN202
     """``INSERT … ON CONFLICT DO NOTHING RETURNING id``, built once: this is the hot path."""
     table = InboundEvent.__table__
     return (
@@ -90,7 +90,7 @@ def receive(source: str):  # noqa: ANN201 - a Flask view
     }
     # A plain connection, not the ORM session: one statement, one short transaction.
     with db.engine.begin() as conn:
-        event_id = conn.execute(_store_statement(db.engine.dialect.name), params).scalar()
+        event_id = conn.execute(store_statement(db.engine.dialect.name), params).scalar()
     if event_id is None:
         seen = db.session.scalar(
             select(InboundEvent.id).where(

@@ -23,7 +23,15 @@ from sqlalchemy.exc import OperationalError
 
 from hub import calls, outbox, scheduler
 from hub.db import db, utcnow
-from hub.hooktypes import CallView, Change, Delivery, DocSubject, Escalation, ExternalRef
+from hub.hooktypes import (
+    CallView,
+    Change,
+    ConfigurationError,
+    Delivery,
+    DocSubject,
+    Escalation,
+    ExternalRef,
+)
 from hub.models import OutboxDelivery, WorkerHeartbeat
 from hub.pluginmanager import call_one, get_pm
 
@@ -74,8 +82,9 @@ def deliver(delivery_id: int, worker_id: str) -> bool:
     except Exception as exc:  # noqa: BLE001 - boundary: one plugin's failure is recorded, retried
         db.session.rollback()
         error = "".join(traceback.format_exception_only(exc)).strip()
+        final = isinstance(exc, ConfigurationError)  # a wrong setting: not retried forever
         log.warning("delivery %s (%s → %s) failed: %s", delivery_id, hook, plugin, error)
-        if not outbox.mark_failed(delivery_id, worker_id, attempts, error):
+        if not outbox.mark_failed(delivery_id, worker_id, attempts, error, final=final):
             log.warning("delivery %s: lease lost before recording the failure", delivery_id)
         return False
     if not outbox.mark_done(delivery_id, worker_id, attempts):

@@ -11,7 +11,13 @@ from hub.models.directory import (
     Person,
     ServiceTarget,
 )
-from hub.models.plumbing import InboundEvent, OutboxDelivery, ScheduledJob, WorkerHeartbeat
+from hub.models.plumbing import (
+    InboundEvent,
+    OutboxDelivery,
+    PluginState,
+    ScheduledJob,
+    WorkerHeartbeat,
+)
 from hub.models.roster import Handover, Shift, Unavailability
 from hub.models.sla import CallPause, Clock
 
@@ -30,6 +36,7 @@ __all__ = [
     "Handover",
     "InboundEvent",
     "OutboxDelivery",
+    "PluginState",
     "Person",
     "ScheduledJob",
     "ServiceTarget",

@@ -79,3 +79,17 @@ class WorkerHeartbeat(db.Model):
     worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PluginState(db.Model):
+    """A little state a plugin keeps between runs (a poll cursor, its last error), kept
+    by the core on the plugin's behalf (:mod:`hub.pluginstate`)."""
+
+    __tablename__ = "plugin_state"
+    __table_args__ = (UniqueConstraint("plugin", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
