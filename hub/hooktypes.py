@@ -141,11 +141,16 @@ class Job:
 
 @dataclass(frozen=True)
 class RawRequest:
-    """A webhook request as received: headers (lower-case names) and the raw body."""
+    """A webhook request as received: headers (lower-case names) and the raw body.
+
+    ``query`` holds the URL's query parameters (e.g. a secret token for senders that
+    cannot sign); it is given to ``verify`` only and never stored.
+    """
 
     source: str
     headers: dict[str, str]
     body: bytes
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

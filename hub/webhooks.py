@@ -64,12 +64,14 @@ def receive(source: str):  # noqa: ANN201 - a Flask view
     if handler is None:
         raise NotFound(f"unknown webhook source {source!r}", field="source")
     headers = {k.lower(): v for k, v in request.headers.items() if k.lower() not in _SECRET_HEADERS}
-    raw = RawRequest(source=source, headers=headers, body=request.get_data(cache=False))
+    body = request.get_data(cache=False)
+    raw = RawRequest(source=source, headers=headers, body=body, query=request.args.to_dict())
     try:
         delivery_id = handler.verify(raw)
     except WebhookRejected as exc:
         log.info("webhook %s refused: %s", source, exc)
         raise HubError(str(exc), field=exc.field, status=exc.status) from None
+    raw = RawRequest(source=source, headers=headers, body=body)  # the query stays out
     try:
         handler.interpret(raw)
     except WebhookRejected as exc:
