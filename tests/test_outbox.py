@@ -93,6 +93,16 @@ def test_a_failing_plugin_is_retried_then_dead_and_never_blocks_another(
     assert (bad.state, bad.attempts, bad.last_error) == ("done", 1, None)
 
 
+def test_a_configuration_error_is_dead_at_once_not_retried(ctx, record_file, monkeypatch):
+    monkeypatch.setenv("HUB_TEST_FAILING", "config")
+    call = new_call()
+    drain_all(ctx)
+    bad = deliveries(call_id=call.id, plugin="tests.support.failing")[0]
+    assert (bad.state, bad.attempts) == ("dead", 1)  # OUTBOX_MAX_ATTEMPTS is 3
+    assert "ConfigurationError: tracker answered 401" in bad.last_error
+    assert deliveries(call_id=call.id, plugin="tests.support.recorder")[0].state == "done"
+
+
 def test_a_failed_attempt_waits_for_its_backoff(ctx, monkeypatch):
     ctx.config.update(OUTBOX_BACKOFF_BASE=60.0, OUTBOX_BACKOFF_CAP=3600.0)
     monkeypatch.setenv("HUB_TEST_FAILING", "1")

@@ -1,0 +1,121 @@
+"""Applying what an outside system reports (hub.inbound.apply) and keeping polled events
+(hub.inbound.store): lines, notes seen once, who did it, the client's hours verdict."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from hub import calls, inbound
+from hub.db import db, utcnow
+from hub.errors import Invalid
+from hub.hooktypes import CallUpdate, ExternalRef, NewCall, WebhookRejected
+from hub.models import CallEvent, InboundEvent
+
+REF = ExternalRef("acme", "A-1")
+
+
+@pytest.fixture
+def call(ctx):  # noqa: ANN201
+    made = calls.create(actor="t", source="acme", client="amarant", title="Menu", links=(REF,))
+    db.session.commit()
+    return made
+
+
+def kinds(call) -> list[tuple[str, str]]:  # noqa: ANN001
+    db.session.expire(call)
+    return [(e.kind, e.actor) for e in call.events]
+
+
+def test_a_line_change_and_the_outside_actor_reach_the_history(call):
+    inbound.apply(CallUpdate(REF, line="2-application", actor="Dev Eloper"), "webhook:acme", "acme")
+    db.session.commit()
+    assert call.line == "2-application"
+    assert ("changed", "webhook:acme (Dev Eloper)") in kinds(call)
+    # Back down to the first line (a developer handed it back): a change, no escalation.
+    inbound.apply(CallUpdate(REF, line="1-general"), "webhook:acme", "acme")
+    db.session.commit()
+    assert call.line == "1-general" and kinds(call)[-1] == ("changed", "webhook:acme")
+
+
+def test_a_note_with_its_own_ref_is_added_once(call):
+    note = CallUpdate(REF, note="Rebooted web01", note_ref=ExternalRef("acme-note", "7"))
+    for _ in range(2):  # re-delivered, re-polled
+        inbound.apply(note, "webhook:acme", "acme")
+        db.session.commit()
+    notes = [e.note for e in call.events if e.kind == "note"]
+    assert notes == ["Rebooted web01"]
+    assert calls.find_by_ref(ExternalRef("acme-note", "7")) is call
+
+
+def test_a_note_the_hub_wrote_itself_is_not_read_back(call):
+    calls.add_links(call, [ExternalRef("acme-note", "8")], actor="plugin:acme")  # the hub's own
+    db.session.commit()
+    inbound.apply(
+        CallUpdate(REF, note="From the hub", note_ref=ExternalRef("acme-note", "8")), "w", "acme"
+    )
+    db.session.commit()
+    assert not [e for e in call.events if e.kind == "note"]
+
+
+def test_a_note_that_comes_with_a_status_change_is_kept_on_it(call):
+    update = CallUpdate(REF, status="acknowledged", note="Seen", note_ref=ExternalRef("n", "1"))
+    inbound.apply(update, "webhook:acme", "acme")
+    db.session.commit()
+    status = [e for e in call.events if e.kind == "status"][-1]
+    assert (call.status, status.note) == ("acknowledged", "Seen")
+
+
+def test_the_clients_hours_verdict_is_recorded_with_its_feedback(call):
+    update = CallUpdate(REF, hours="disputed", feedback="Two hours for a menu item?")
+    inbound.apply(update, "webhook:acme", "acme")
+    db.session.commit()
+    event = call.events[-1]
+    assert (event.kind, event.data, event.note) == (
+        "hours",
+        {"verdict": "disputed"},
+        "Two hours for a menu item?",
+    )
+    with pytest.raises(Invalid, match="hours"):
+        inbound.apply(CallUpdate(REF, hours="maybe"), "webhook:acme", "acme")
+
+
+def test_a_new_call_counts_as_opened_when_the_source_says_if_that_was_earlier(ctx):
+    arrived = utcnow()
+    earlier = (arrived - timedelta(minutes=42)).astimezone(timezone_minus_four())
+    made = inbound.apply(
+        NewCall(client="amarant", title="Polled", opened_at=earlier.isoformat(),
+                links=(ExternalRef("acme", "P-1"),)),
+        "webhook:acme", "acme", arrived,
+    )  # fmt: skip
+    assert made.created_at == earlier.astimezone(UTC).replace(microsecond=earlier.microsecond)
+    later = inbound.apply(
+        NewCall(client="amarant", title="Clock skew", opened_at=(arrived + timedelta(hours=1))
+                .isoformat(), links=(ExternalRef("acme", "P-2"),)),
+        "webhook:acme", "acme", arrived,
+    )  # fmt: skip
+    assert later.created_at == arrived  # never opened in the future
+
+
+@pytest.mark.parametrize("opened_at", ["yesterday", "2026-12-01T10:00:00"])
+def test_an_opening_time_that_is_no_instant_is_refused(ctx, opened_at):
+    with pytest.raises(WebhookRejected, match="opened_at"):
+        inbound.apply(NewCall(client="amarant", title="x", opened_at=opened_at), "w", "acme")
+
+
+def test_a_stored_poll_is_kept_once_and_applied_by_the_inbound_job(ctx):
+    body = b'{"type": "call.create", "client": "amarant", "title": "Polled", "ref": "Q-1"}'
+    assert inbound.store("monitoring", "poll:Q-1:1", body) is True
+    assert inbound.store("monitoring", "poll:Q-1:1", body) is False
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(InboundEvent)) == 1
+    assert inbound.drain() == 1
+    assert calls.find_by_ref(ExternalRef("monitoring", "Q-1")).title == "Polled"
+    events = db.session.scalars(select(CallEvent).where(CallEvent.kind == "created")).all()
+    assert events[-1].actor == "webhook:monitoring"
+
+
+def timezone_minus_four() -> timezone:
+    return timezone(timedelta(hours=-4))  # a server's own offset, as MantisBT gives dates
