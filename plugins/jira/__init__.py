@@ -1,14 +1,55 @@
-"""Jira bridge (jira library, webhooks).
+"""Jira bridge: calls from clients' service-desk projects, 3rd-line issues in the
+developers' projects, and comments, statuses and resolutions both ways.
 
-Until its own issue lands this plugin only registers itself and reports its health.
+Outbound calls go through :mod:`plugins.jira.client` (the ``jira`` library), delivered
+by the worker from the outbox; inbound events arrive at ``POST /webhooks/jira``
+(:mod:`plugins.jira.webhook`). Settings: :mod:`plugins.jira.config`.
 """
 
-from hub import hookimpl
-from hub.hooktypes import Health
+from __future__ import annotations
 
-__version__ = "0.1.0"
+from hub import hookimpl, pluginstate
+from hub.hooktypes import CallView, Change, Delivery, Escalation, ExternalRef, Health, Setting
+from plugins.jira import config, outbound
+from plugins.jira.webhook import JiraWebhook
+
+__version__ = "0.2.0"
+
+
+@hookimpl
+def hub_register_settings() -> list[Setting]:
+    return list(config.SETTINGS)
+
+
+@hookimpl
+def hub_get_webhook_handler(source: str) -> JiraWebhook | None:
+    return JiraWebhook() if source == config.NAME else None
+
+
+@hookimpl
+def hub_call_escalated(
+    call: CallView, escalation: Escalation, delivery: Delivery
+) -> list[ExternalRef] | None:
+    return outbound.escalate(call, escalation, delivery) or None
+
+
+@hookimpl
+def hub_call_changed(
+    call: CallView, change: Change, delivery: Delivery
+) -> list[ExternalRef] | None:
+    return outbound.comment(call, change, delivery) or None
 
 
 @hookimpl
 def hub_report_health() -> Health:
-    return Health(ok=True, version=__version__, detail="registered; bridge not built yet")
+    """From the settings and the last error kept in the plugin's state; no network."""
+    missing = [key for key in ("url", "token") if not config.text(key)]
+    if missing:
+        return Health(ok=False, version=__version__, detail=f"not configured: {', '.join(missing)}")
+    error = pluginstate.get(config.NAME, outbound.ERROR_KEY)
+    if error:
+        kind = "configuration error" if error.get("configuration") else "last error"
+        return Health(
+            ok=False, version=__version__, detail=f"{kind} at {error['at']}: {error['message']}"
+        )
+    return Health(ok=True, version=__version__, detail=f"bridges {config.text('url')}")

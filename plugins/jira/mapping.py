@@ -1,0 +1,126 @@
+"""Jira's words in the hub's: comment bodies, priorities, statuses.
+
+Pure functions of a payload's values and the settings; no database, no network.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+PRIORITIES = {
+    "highest": "P1",
+    "blocker": "P1",
+    "critical": "P2",
+    "high": "P2",
+    "medium": "P3",
+    "major": "P3",
+    "low": "P4",
+    "lowest": "P4",
+    "minor": "P4",
+    "trivial": "P4",
+}
+
+#: Status names whose category is known without asking Jira: the changelog's *from*
+#: status comes with its name only. ``None`` means "not yet worked on" (category new).
+KNOWN_STATUSES: dict[str, str | None] = {
+    "open": None,
+    "to do": None,
+    "new": None,
+    "backlog": None,
+    "reopened": None,
+    "waiting for support": None,
+    "selected for development": None,
+    "in progress": "in_progress",
+    "work in progress": "in_progress",
+    "waiting for customer": "waiting_for_client",
+    "pending": "waiting_for_client",
+    "resolved": "resolved",
+    "done": "resolved",
+    "closed": "resolved",
+    "canceled": "resolved",
+}
+_CATEGORY = {"new": None, "indeterminate": "in_progress", "done": "resolved"}
+_UNKNOWN = "unknown"
+
+
+def priority(name: str | None, overrides: dict[str, str]) -> str | None:
+    """P1..P4 for a Jira priority name; None when the name is not known."""
+    if not name:
+        return None
+    lowered = {k.lower(): v for k, v in overrides.items()}
+    return lowered.get(name.lower()) or PRIORITIES.get(name.lower())
+
+
+def hub_status(name: str | None, category: str | None, overrides: dict[str, str]) -> str | None:
+    """The hub status a Jira status stands for: the ``statuses`` setting, else the known
+    names, else the status category; None for "not yet worked on", ``"unknown"`` when
+    neither name nor category says."""
+    lowered = {k.lower(): v for k, v in overrides.items()}
+    key = (name or "").lower()
+    if key in lowered:
+        return lowered[key] or None
+    if key in KNOWN_STATUSES:
+        return KNOWN_STATUSES[key]
+    return _CATEGORY.get(category or "", _UNKNOWN)
+
+
+def status_steps(before: str | None, after: str | None) -> list[str]:
+    """The hub statuses to pass through when a service-desk issue moves in Jira.
+
+    The hub allows only some moves (``hub.calls.TRANSITIONS``) and a webhook cannot see
+    the call's status. A call Jira had not yet worked on is most likely ``new`` (or
+    ``acknowledged``, which the core skips as unchanged), so it is acknowledged first;
+    one Jira had finished is ``resolved``, so it is reopened first. From a status in
+    progress no step is added: the call is wherever the hub's people moved it.
+    """
+    if after == _UNKNOWN:
+        return []
+    steps: list[str] = []
+    if before is None and after in ("in_progress", "waiting_for_client", "resolved"):
+        steps.append("acknowledged")
+    elif before == "resolved" and after != "resolved":
+        steps.append("reopened")
+    if after is not None:
+        steps.append(after)
+    return steps
+
+
+def plain(body: Any) -> str:
+    """A comment or description as text: a wiki-markup string as it is, an Atlassian
+    Document Format document (Cloud) flattened to its text."""
+    if body is None:
+        return ""
+    if isinstance(body, str):
+        return body.strip()
+    if isinstance(body, dict):
+        return _adf(body).strip()
+    return str(body)
+
+
+_BLOCKS = {"paragraph", "heading", "listItem", "blockquote", "codeBlock", "rule", "panel"}
+
+
+def _adf(node: dict) -> str:
+    kind = node.get("type")
+    if kind == "text":
+        return str(node.get("text", ""))
+    if kind == "hardBreak":
+        return "\n"
+    if kind in ("mention", "emoji", "inlineCard"):
+        attrs = node.get("attrs") or {}
+        return str(attrs.get("text") or attrs.get("shortName") or attrs.get("url") or "")
+    inner = "".join(_adf(child) for child in node.get("content") or () if isinstance(child, dict))
+    return inner + "\n" if kind in _BLOCKS else inner
+
+
+def opened_at(created: str | None) -> str | None:
+    """Jira's ``2019-08-13T07:23:01.993+0800`` as ISO 8601 with offset; None if unreadable."""
+    if not created:
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(created, fmt).isoformat()
+        except ValueError:
+            continue
+    return None

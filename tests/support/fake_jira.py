@@ -1,0 +1,445 @@
+"""A fake Jira Server on 127.0.0.1 that the real ``jira`` library can drive (INTEGRATIONS
+§2.4), and real webhook payloads for it (§2.1), signed as Jira signs them.
+
+The server keeps issues, comments and remote links in memory, logs every request, and
+can be told to fail its next requests (401, 403, 404, 5xx with Jira's error body or an
+empty one, malformed JSON, or a delay for timeouts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+API = "/rest/api/2"
+STATUSES = {
+    "1": ("Open", "new"),
+    "3": ("In Progress", "indeterminate"),
+    "5": ("Resolved", "done"),
+    "4": ("Reopened", "new"),
+}
+TRANSITIONS = [
+    {"id": "11", "name": "Start Progress", "to": "3"},
+    {"id": "21", "name": "Resolve Issue", "to": "5"},
+    {"id": "31", "name": "Reopen Issue", "to": "4"},
+]
+
+
+@dataclass
+class Logged:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Failure:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+@dataclass
+class FakeJira:
+    """The fake's state; ``url`` is set once the server runs."""
+
+    url: str = ""
+    issues: dict[str, dict] = field(default_factory=dict)
+    comments: dict[str, list[dict]] = field(default_factory=dict)
+    remote_links: dict[str, list[dict]] = field(default_factory=dict)
+    log: list[Logged] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    delay: float = 0.0
+    next_id: int = 10000
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- knobs -----------------------------------------------------------------------
+
+    def fail_next(
+        self, status: int, n: int = 1, *, messages: list[str] | None = None, empty: bool = False
+    ) -> None:
+        """Answer the next ``n`` requests with ``status`` and Jira's error body (or none)."""
+        body = (
+            b""
+            if empty
+            else json.dumps(
+                {"errorMessages": messages or [f"fake failure {status}"], "errors": {}}
+            ).encode()
+        )
+        self.failures.extend(Failure(status, body) for _ in range(n))
+
+    def malformed_next(self, n: int = 1) -> None:
+        """Answer the next ``n`` requests 200 with a body that is not JSON (a proxy page)."""
+        self.failures.extend(Failure(200, b"<html>maintenance", "text/html") for _ in range(n))
+
+    def requests(self, method: str | None = None, path: str = "") -> list[Logged]:
+        return [r for r in self.log if (method in (None, r.method)) and path in r.path]
+
+    # --- state -----------------------------------------------------------------------
+
+    def add_issue(self, project: str, fields: dict) -> dict:
+        """Create an issue as Jira would (also used by tests to seed one)."""
+        with self.lock:
+            self.next_id += 1
+            number = sum(
+                1 for i in self.issues.values() if i["fields"]["project"]["key"] == project
+            )
+            key = f"{project}-{number + 1}"
+            issue = {
+                "id": str(self.next_id),
+                "key": key,
+                "self": f"{self.url}{API}/issue/{self.next_id}",
+                "fields": {
+                    "summary": fields.get("summary", ""),
+                    "description": fields.get("description"),
+                    "labels": list(fields.get("labels", [])),
+                    "issuetype": {
+                        "id": "1",
+                        "name": fields.get("issuetype", {}).get("name", "Bug"),
+                    },
+                    "project": {"id": "1", "key": project, "name": project},
+                    "priority": {"id": "3", "name": "Medium"},
+                    "resolution": None,
+                },
+            }
+            self.issues[key] = issue
+            self.set_status(key, "1")
+            return issue
+
+    def set_status(self, key: str, status_id: str, resolution: str | None = None) -> None:
+        name, category = STATUSES[status_id]
+        fields = self.issues[key]["fields"]
+        fields["status"] = {
+            "id": status_id,
+            "name": name,
+            "statusCategory": {"key": category, "name": category},
+        }
+        fields["resolution"] = {"id": "1", "name": resolution} if resolution else None
+
+    def find(self, ref: str) -> dict | None:
+        return self.issues.get(ref) or next(
+            (i for i in self.issues.values() if i["id"] == ref), None
+        )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeJira
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # quiet: the fake keeps its own log
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._serve("PUT")
+
+    def _serve(self, method: str) -> None:
+        fake = self.fake
+        parts = urlsplit(self.path)
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        fake.log.append(
+            Logged(
+                method,
+                parts.path,
+                parse_qs(parts.query),
+                {k.lower(): v for k, v in self.headers.items()},
+                body,
+            )
+        )
+        if fake.delay:
+            time.sleep(fake.delay)
+        with fake.lock:
+            failure = fake.failures.pop(0) if fake.failures else None
+        if failure:
+            return self._send(failure.status, failure.body, failure.content_type)
+        status, answer = self._route(method, parts.path, parse_qs(parts.query), body)
+        payload = b"" if answer is None else json.dumps(answer).encode()
+        self._send(status, payload, "application/json")
+
+    def _send(self, status: int, payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _route(self, method: str, path: str, query: dict, body: Any) -> tuple[int, Any]:  # noqa: C901
+        fake = self.fake
+        if path == f"{API}/serverInfo":
+            return 200, {
+                "baseUrl": fake.url,
+                "version": "9.12.0",
+                "versionNumbers": [9, 12, 0],
+                "deploymentType": "Server",
+            }
+        if path == f"{API}/myself":
+            return 200, {"name": "slahub", "key": "slahub", "displayName": "SLA Hub"}
+        if path == f"{API}/field":
+            return 200, []
+        if path == f"{API}/issueLinkType":
+            return 200, {
+                "issueLinkTypes": [
+                    {"id": "1", "name": "Relates", "inward": "relates to", "outward": "relates to"}
+                ]
+            }
+        if path == f"{API}/search":
+            return 200, self._search(query)
+        if path == f"{API}/issue" and method == "POST":
+            fields = body["fields"]
+            if "key" not in fields.get("project", {}):
+                return 400, {"errorMessages": [], "errors": {"project": "project is required"}}
+            issue = fake.add_issue(fields["project"]["key"], fields)
+            return 201, {"id": issue["id"], "key": issue["key"], "self": issue["self"]}
+        match = re.fullmatch(rf"{API}/issue/([^/]+)(?:/(\w+))?", path)
+        if not match:
+            return 404, {"errorMessages": [f"no route {path}"], "errors": {}}
+        issue = fake.find(match[1])
+        if issue is None:
+            return 404, {"errorMessages": ["Issue Does Not Exist"], "errors": {}}
+        key, sub = issue["key"], match[2]
+        if sub is None and method == "GET":
+            return 200, issue
+        if sub is None and method == "PUT":
+            issue["fields"].update(body.get("fields", {}))
+            return 204, None
+        if sub == "comment":
+            return self._comment(method, key, body)
+        if sub == "remotelink":
+            links = fake.remote_links.setdefault(key, [])
+            if method == "GET":
+                return 200, links
+            link = {
+                "id": len(links) + 1,
+                "self": f"{issue['self']}/remotelink/{len(links) + 1}",
+                **body,
+            }
+            links.append(link)
+            return 201, {"id": link["id"], "self": link["self"]}
+        if sub == "transitions":
+            if method == "GET":
+                return 200, {
+                    "transitions": [
+                        {"id": t["id"], "name": t["name"], "to": {"id": t["to"]}}
+                        for t in TRANSITIONS
+                    ]
+                }
+            chosen = next(t for t in TRANSITIONS if t["id"] == body["transition"]["id"])
+            fake.set_status(key, chosen["to"], "Fixed" if chosen["to"] == "5" else None)
+            return 204, None
+        return 404, {"errorMessages": [f"no route {path}"], "errors": {}}
+
+    def _comment(self, method: str, key: str, body: Any) -> tuple[int, Any]:
+        fake = self.fake
+        comments = fake.comments.setdefault(key, [])
+        if method == "GET":
+            return 200, {
+                "startAt": 0,
+                "maxResults": 1048576,
+                "total": len(comments),
+                "comments": comments,
+            }
+        with fake.lock:
+            fake.next_id += 1
+            comment_id = str(fake.next_id)
+        issue_self = fake.issues[key]["self"]
+        comment = {
+            "id": comment_id,
+            "self": f"{issue_self}/comment/{comment_id}",
+            "body": body["body"],
+            "author": {"name": "slahub", "displayName": "SLA Hub"},
+            "created": "2026-12-01T10:00:00.000+0100",
+        }
+        comments.append(comment)
+        return 201, comment
+
+    def _search(self, query: dict) -> dict:
+        jql = query.get("jql", [""])[0]
+        found = list(self.fake.issues.values())
+        if m := re.search(r'project\s*=\s*"?([A-Z0-9]+)"?', jql):
+            found = [i for i in found if i["fields"]["project"]["key"] == m[1]]
+        if m := re.search(r'labels\s*=\s*"([^"]+)"', jql):
+            found = [i for i in found if m[1] in i["fields"]["labels"]]
+        return {"startAt": 0, "maxResults": 50, "total": len(found), "issues": found}
+
+
+def start() -> tuple[FakeJira, ThreadingHTTPServer]:
+    """Run a fake Jira on a random port in a daemon thread."""
+    fake = FakeJira()
+    handler = type("Handler", (_Handler,), {"fake": fake})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return fake, server
+
+
+# --- webhook payloads (INTEGRATIONS §2.1) ----------------------------------------------
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature`` value Jira sends for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def user(name: str, display: str | None = None) -> dict:
+    return {
+        "name": name,
+        "key": name,
+        "displayName": display or name.title(),
+        "emailAddress": f"{name}@example.org",
+    }
+
+
+def issue_json(
+    key: str,
+    *,
+    summary: str = "Form broken",
+    description: str = "It fails",
+    priority: str = "High",
+    status: str = "1",
+    labels: tuple[str, ...] = (),
+    resolution: str | None = None,
+    base: str = "https://jira.example.org",
+) -> dict:
+    name, category = STATUSES[status]
+    return {
+        "id": str(zlib.crc32(key.encode()) % 100000),
+        "key": key,
+        "self": f"{base}{API}/issue/{key}",
+        "fields": {
+            "summary": summary,
+            "description": description,
+            "labels": list(labels),
+            "issuetype": {"id": "1", "name": "Bug"},
+            "project": {"id": "1", "key": key.split("-")[0], "name": key.split("-")[0]},
+            "priority": {"id": "2", "name": priority},
+            "status": {"id": status, "name": name, "statusCategory": {"key": category}},
+            "resolution": {"id": "1", "name": resolution} if resolution else None,
+            "created": "2026-12-01T09:55:00.000+0100",
+            "updated": "2026-12-01T10:00:00.000+0100",
+        },
+    }
+
+
+def issue_created(key: str, actor: str = "carla", **fields: Any) -> dict:
+    return {
+        "timestamp": 1796112000000,
+        "webhookEvent": "jira:issue_created",
+        "issue_event_type_name": "issue_created",
+        "user": user(actor),
+        "issue": issue_json(key, **fields),
+    }
+
+
+def status_changed(
+    key: str,
+    to: str,
+    *,
+    frm: str = "1",
+    actor: str = "dev",
+    resolution: str | None = None,
+    event_type: str | None = "issue_generic",
+    **fields: Any,
+) -> dict:
+    """``jira:issue_updated`` with a status change (and a resolution when given)."""
+    items = [
+        {
+            "field": "status",
+            "fieldtype": "jira",
+            "from": frm,
+            "fromString": STATUSES[frm][0],
+            "to": to,
+            "toString": STATUSES[to][0],
+        }
+    ]
+    if resolution:
+        items.append(
+            {
+                "field": "resolution",
+                "fieldtype": "jira",
+                "from": None,
+                "fromString": None,
+                "to": "10000",
+                "toString": resolution,
+            }
+        )
+    payload = {
+        "timestamp": 1796112000000,
+        "webhookEvent": "jira:issue_updated",
+        "user": user(actor),
+        "issue": issue_json(key, status=to, resolution=resolution, **fields),
+        "changelog": {"id": "10414", "items": items},
+    }
+    if event_type:
+        payload["issue_event_type_name"] = event_type
+    return payload
+
+
+def comment_json(comment_id: str, body: Any, author: str) -> dict:
+    return {
+        "id": comment_id,
+        "self": f"https://jira.example.org/comment/{comment_id}",
+        "author": user(author),
+        "updateAuthor": user(author),
+        "body": body,
+        "created": "2026-12-01T10:00:00.000+0100",
+    }
+
+
+def issue_commented(
+    key: str, comment_id: str, body: Any, author: str = "dev", **fields: Any
+) -> dict:
+    """Server style: ``jira:issue_updated`` / ``issue_commented`` with a top-level comment."""
+    return {
+        "timestamp": 1796112000000,
+        "webhookEvent": "jira:issue_updated",
+        "issue_event_type_name": "issue_commented",
+        "user": user(author),
+        "issue": issue_json(key, **fields),
+        "comment": comment_json(comment_id, body, author),
+    }
+
+
+def comment_created(key: str, comment_id: str, body: Any, author: str = "dev") -> dict:
+    """Cloud style: ``comment_created`` with a reduced issue (no description, no labels)."""
+    full = issue_json(key)["fields"]
+    reduced = {k: full[k] for k in ("summary", "issuetype", "project", "priority", "status")}
+    return {
+        "timestamp": 1796112000000,
+        "webhookEvent": "comment_created",
+        "comment": comment_json(comment_id, body, author),
+        "issue": {
+            "id": "1",
+            "key": key,
+            "self": f"https://jira.example.org/{key}",
+            "fields": {**reduced, "assignee": None},
+        },
+    }
+
+
+def adf(text: str) -> dict:
+    """A comment body as an Atlassian Document Format document (Cloud)."""
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}],
+    }
