@@ -14,7 +14,6 @@ import json
 import re
 import threading
 import time
-import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -61,6 +60,7 @@ class FakeJira:
     log: list[Logged] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     delay: float = 0.0
+    slow: dict[str, float] = field(default_factory=dict)
     next_id: int = 10000
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,6 +82,11 @@ class FakeJira:
     def malformed_next(self, n: int = 1) -> None:
         """Answer the next ``n`` requests 200 with a body that is not JSON (a proxy page)."""
         self.failures.extend(Failure(200, b"<html>maintenance", "text/html") for _ in range(n))
+
+    def slow_next(self, method_path: str, seconds: float) -> None:
+        """Do the next ``"POST /rest/api/2/issue"`` (say) request's work, then wait
+        ``seconds`` before answering: a client with a shorter timeout loses the answer."""
+        self.slow[method_path] = seconds
 
     def requests(self, method: str | None = None, path: str = "") -> list[Logged]:
         return [r for r in self.log if (method in (None, r.method)) and path in r.path]
@@ -172,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
         if failure:
             return self._send(failure.status, failure.body, failure.content_type)
         status, answer = self._route(method, parts.path, parse_qs(parts.query), body)
+        if (pause := fake.slow.pop(f"{method} {parts.path}", 0.0)) > 0:
+            time.sleep(pause)
         payload = b"" if answer is None else json.dumps(answer).encode()
         self._send(status, payload, "application/json")
 
@@ -292,154 +299,9 @@ def start() -> tuple[FakeJira, ThreadingHTTPServer]:
     return fake, server
 
 
-# --- webhook payloads (INTEGRATIONS §2.1) ----------------------------------------------
+# --- webhook signing --------------------------------------------------------------
 
 
 def sign(secret: str, body: bytes) -> str:
     """The ``X-Hub-Signature`` value Jira sends for ``body``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def user(name: str, display: str | None = None) -> dict:
-    return {
-        "name": name,
-        "key": name,
-        "displayName": display or name.title(),
-        "emailAddress": f"{name}@example.org",
-    }
-
-
-def issue_json(
-    key: str,
-    *,
-    summary: str = "Form broken",
-    description: str = "It fails",
-    priority: str = "High",
-    status: str = "1",
-    labels: tuple[str, ...] = (),
-    resolution: str | None = None,
-    base: str = "https://jira.example.org",
-) -> dict:
-    name, category = STATUSES[status]
-    return {
-        "id": str(zlib.crc32(key.encode()) % 100000),
-        "key": key,
-        "self": f"{base}{API}/issue/{key}",
-        "fields": {
-            "summary": summary,
-            "description": description,
-            "labels": list(labels),
-            "issuetype": {"id": "1", "name": "Bug"},
-            "project": {"id": "1", "key": key.split("-")[0], "name": key.split("-")[0]},
-            "priority": {"id": "2", "name": priority},
-            "status": {"id": status, "name": name, "statusCategory": {"key": category}},
-            "resolution": {"id": "1", "name": resolution} if resolution else None,
-            "created": "2026-12-01T09:55:00.000+0100",
-            "updated": "2026-12-01T10:00:00.000+0100",
-        },
-    }
-
-
-def issue_created(key: str, actor: str = "carla", **fields: Any) -> dict:
-    return {
-        "timestamp": 1796112000000,
-        "webhookEvent": "jira:issue_created",
-        "issue_event_type_name": "issue_created",
-        "user": user(actor),
-        "issue": issue_json(key, **fields),
-    }
-
-
-def status_changed(
-    key: str,
-    to: str,
-    *,
-    frm: str = "1",
-    actor: str = "dev",
-    resolution: str | None = None,
-    event_type: str | None = "issue_generic",
-    **fields: Any,
-) -> dict:
-    """``jira:issue_updated`` with a status change (and a resolution when given)."""
-    items = [
-        {
-            "field": "status",
-            "fieldtype": "jira",
-            "from": frm,
-            "fromString": STATUSES[frm][0],
-            "to": to,
-            "toString": STATUSES[to][0],
-        }
-    ]
-    if resolution:
-        items.append(
-            {
-                "field": "resolution",
-                "fieldtype": "jira",
-                "from": None,
-                "fromString": None,
-                "to": "10000",
-                "toString": resolution,
-            }
-        )
-    payload = {
-        "timestamp": 1796112000000,
-        "webhookEvent": "jira:issue_updated",
-        "user": user(actor),
-        "issue": issue_json(key, status=to, resolution=resolution, **fields),
-        "changelog": {"id": "10414", "items": items},
-    }
-    if event_type:
-        payload["issue_event_type_name"] = event_type
-    return payload
-
-
-def comment_json(comment_id: str, body: Any, author: str) -> dict:
-    return {
-        "id": comment_id,
-        "self": f"https://jira.example.org/comment/{comment_id}",
-        "author": user(author),
-        "updateAuthor": user(author),
-        "body": body,
-        "created": "2026-12-01T10:00:00.000+0100",
-    }
-
-
-def issue_commented(
-    key: str, comment_id: str, body: Any, author: str = "dev", **fields: Any
-) -> dict:
-    """Server style: ``jira:issue_updated`` / ``issue_commented`` with a top-level comment."""
-    return {
-        "timestamp": 1796112000000,
-        "webhookEvent": "jira:issue_updated",
-        "issue_event_type_name": "issue_commented",
-        "user": user(author),
-        "issue": issue_json(key, **fields),
-        "comment": comment_json(comment_id, body, author),
-    }
-
-
-def comment_created(key: str, comment_id: str, body: Any, author: str = "dev") -> dict:
-    """Cloud style: ``comment_created`` with a reduced issue (no description, no labels)."""
-    full = issue_json(key)["fields"]
-    reduced = {k: full[k] for k in ("summary", "issuetype", "project", "priority", "status")}
-    return {
-        "timestamp": 1796112000000,
-        "webhookEvent": "comment_created",
-        "comment": comment_json(comment_id, body, author),
-        "issue": {
-            "id": "1",
-            "key": key,
-            "self": f"https://jira.example.org/{key}",
-            "fields": {**reduced, "assignee": None},
-        },
-    }
-
-
-def adf(text: str) -> dict:
-    """A comment body as an Atlassian Document Format document (Cloud)."""
-    return {
-        "type": "doc",
-        "version": 1,
-        "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}],
-    }
