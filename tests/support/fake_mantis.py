@@ -10,8 +10,9 @@ a duration while time tracking is off; ``X-Mantis-Version`` on successes and mid
 refusals but not on the API's JSON errors.
 
 Knobs for tests: :meth:`FakeMantis.fail_next` (status, empty/plain-text/malformed body),
-``delay`` (to force timeouts), ``requests`` (a log), ``time_tracking``, and direct access
-to ``issues`` through :meth:`FakeMantis.user_change` / :meth:`FakeMantis.user_note`.
+``lose`` (a write is done but its answer lost), ``delay`` (to force timeouts),
+``requests`` (a log), ``time_tracking``, and the issues themselves through
+:meth:`FakeMantis.add_issue`, :meth:`FakeMantis.user_change`, :meth:`FakeMantis.user_note`.
 """
 
 from __future__ import annotations
@@ -30,15 +31,8 @@ from werkzeug.wrappers import Request, Response
 
 VERSION = "2.28.4"
 SERVER_TZ = timezone(timedelta(hours=-4))
-STATUSES = {
-    10: "new",
-    20: "feedback",
-    30: "acknowledged",
-    40: "confirmed",
-    50: "assigned",
-    80: "resolved",
-    90: "closed",
-}
+STATUSES = {10: "new", 20: "feedback", 30: "acknowledged", 40: "confirmed", 50: "assigned",
+            80: "resolved", 90: "closed"}  # fmt: skip
 PRIORITIES = {10: "none", 20: "low", 30: "normal", 40: "high", 50: "urgent", 60: "immediate"}
 RESOLUTIONS = {10: "open", 20: "fixed", 30: "reopened", 70: "not a bug"}
 SEVERITIES = {10: "feature", 50: "minor", 60: "major"}
@@ -77,6 +71,7 @@ class FakeMantis:
     delay: float = 0.0
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    lose: int = 0  # how many next writes are done but answered 502 (the answer lost)
     url: str = ""
     clock: datetime = field(
         default_factory=lambda: datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -127,23 +122,11 @@ class FakeMantis:
     def _new_issue(self, project_id: int, reporter: dict, values: dict) -> dict:
         at = self.tick()
         issue_id = max(self.issues, default=0) + 1
-        issue = {
-            "id": issue_id,
-            "project_id": project_id,
-            "reporter": reporter,
-            "status": "new",
-            "priority": "normal",
-            "severity": "minor",
-            "resolution": "open",
-            "category": "General",
-            "summary": "",
-            "description": "",
-            "handler": None,
-            "notes": [],
-            "custom_fields": {},
-            "created_at": at,
-            "updated_at": at,
-        }
+        issue = {"id": issue_id, "project_id": project_id, "reporter": reporter,
+                 "status": "new", "priority": "normal", "severity": "minor",
+                 "resolution": "open", "category": "General", "summary": "", "description": "",
+                 "handler": None, "notes": [], "custom_fields": {}, "created_at": at,
+                 "updated_at": at}  # fmt: skip
         issue.update(values)
         self.issues[issue_id] = issue
         return issue
@@ -151,14 +134,8 @@ class FakeMantis:
     def _add_note(self, issue: dict, reporter: dict, text: str, minutes: int | None) -> int:
         self.next_note_id += 1
         at = self.tick()
-        note = {
-            "id": self.next_note_id,
-            "reporter": reporter,
-            "text": text,
-            "created_at": at,
-            "updated_at": at,
-            "minutes": minutes,
-        }
+        note = {"id": self.next_note_id, "reporter": reporter, "text": text, "created_at": at,
+                "updated_at": at, "minutes": minutes}  # fmt: skip
         issue["notes"].append(note)
         issue["updated_at"] = at
         return note["id"]
@@ -191,19 +168,14 @@ class FakeMantis:
         return {k: v for k, v in out.items() if v is not None and v != []}
 
     def _render_note(self, note: dict) -> dict[str, Any]:
-        out = {
-            "id": note["id"],
-            "reporter": _user_ref(note["reporter"]),
-            "text": note["text"],
-            "view_state": {"id": 10, "name": "public", "label": "public"},
-            "type": "timelog" if note["minutes"] else "note",
-            "created_at": _date(note["created_at"]),
-            "updated_at": _date(note["updated_at"]),
-        }
+        out = {"id": note["id"], "reporter": _user_ref(note["reporter"]), "text": note["text"],
+               "view_state": {"id": 10, "name": "public", "label": "public"},
+               "type": "timelog" if note["minutes"] else "note",
+               "created_at": _date(note["created_at"]),
+               "updated_at": _date(note["updated_at"])}  # fmt: skip
         if note["minutes"]:
-            out["time_tracking"] = {
-                "duration": f"{note['minutes'] // 60:02d}:{note['minutes'] % 60:02d}"
-            }
+            hours, minutes = divmod(note["minutes"], 60)
+            out["time_tracking"] = {"duration": f"{hours:02d}:{minutes:02d}"}
         return out
 
     # --- the WSGI app ---------------------------------------------------------------
@@ -235,6 +207,9 @@ class FakeMantis:
             resp.headers["X-Mantis-Username"] = user["name"]
             resp.headers["X-Mantis-LoginMethod"] = "api-token"
         resp.headers["Cache-Control"] = "no-store, no-cache, must-revalidate, max-age=0"
+        if self.lose and request.method != "GET":
+            self.lose -= 1  # done, but the answer is lost on the way (a proxy's 502)
+            return _bare(502, "Bad Gateway")
         return resp
 
     def _r_me(self, request: Request, body: Any, user: dict) -> Response:
@@ -262,14 +237,9 @@ class FakeMantis:
             if not str(body.get(key, "")).strip():
                 return _api_error(400, f"{key.title()} not specified", 11)
         ref = body.get("project") or {}
-        project = next(
-            (
-                p
-                for p in self.projects.values()
-                if p["id"] == ref.get("id") or p["name"] == ref.get("name")
-            ),
-            None,
-        )
+        found = [p for p in self.projects.values() if ref.get("id") == p["id"]
+                 or ref.get("name") == p["name"]]  # fmt: skip
+        project = found[0] if found else None
         if project is None:
             return _api_error(404, f"Project '{ref}' not found", 700)
         category = body.get("category")
@@ -279,11 +249,8 @@ class FakeMantis:
         match = [c for c in project["categories"] if c.lower() == str(category).lower()]
         if not match:
             return _api_error(404, f"Category '{category}' not found.", 1502)
-        values = {
-            "summary": body["summary"],
-            "description": body["description"],
-            "category": match[0],
-        }
+        values = {"summary": body["summary"], "description": body["description"],
+                  "category": match[0]}  # fmt: skip
         if "priority" in body:
             values["priority"] = body["priority"]["name"]
         issue = self._new_issue(project["id"], user, values)
@@ -411,11 +378,8 @@ def _failure(failure: Failure) -> Response:
     if failure.body == "empty":
         return _bare(failure.status, "Service Unavailable" if failure.status >= 500 else "Error")
     if failure.body == "text":
-        return Response(
-            b"Fatal error: Uncaught Exception in /var/www/mantis/core.php",
-            status=failure.status,
-            content_type="text/html",
-        )
+        text = b"Fatal error: Uncaught Exception in /var/www/mantis/core.php"
+        return Response(text, status=failure.status, content_type="text/html")
     if failure.body == "malformed":
         return Response(
             b'{"issues": [{"id": 1,', status=failure.status, content_type="application/json"
@@ -432,7 +396,7 @@ def serve(fake: FakeMantis) -> Iterator[FakeMantis]:
     """Run ``fake`` on a random port until the generator is closed (a fixture's body)."""
     server = make_server("127.0.0.1", 0, fake, threaded=True, request_handler=_QuietHandler)
     fake.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield fake
