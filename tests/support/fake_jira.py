@@ -47,6 +47,8 @@ class Failure:
     status: int
     body: bytes
     content_type: str = "application/json"
+    #: Only for requests whose ``"METHOD /path"`` contains this (all when empty).
+    where: str = ""
 
 
 @dataclass
@@ -67,9 +69,16 @@ class FakeJira:
     # --- knobs -----------------------------------------------------------------------
 
     def fail_next(
-        self, status: int, n: int = 1, *, messages: list[str] | None = None, empty: bool = False
+        self,
+        status: int,
+        n: int = 1,
+        *,
+        messages: list[str] | None = None,
+        empty: bool = False,
+        where: str = "",
     ) -> None:
-        """Answer the next ``n`` requests with ``status`` and Jira's error body (or none)."""
+        """Answer the next ``n`` requests (those ``where`` names: ``"POST /rest/api/2/issue"``)
+        with ``status`` and Jira's error body, or an empty body."""
         body = (
             b""
             if empty
@@ -77,7 +86,7 @@ class FakeJira:
                 {"errorMessages": messages or [f"fake failure {status}"], "errors": {}}
             ).encode()
         )
-        self.failures.extend(Failure(status, body) for _ in range(n))
+        self.failures.extend(Failure(status, body, where=where) for _ in range(n))
 
     def malformed_next(self, n: int = 1) -> None:
         """Answer the next ``n`` requests 200 with a body that is not JSON (a proxy page)."""
@@ -172,8 +181,11 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if fake.delay:
             time.sleep(fake.delay)
+        request = f"{method} {parts.path}"
         with fake.lock:
-            failure = fake.failures.pop(0) if fake.failures else None
+            failure = next((f for f in fake.failures if f.where in request), None)
+            if failure:
+                fake.failures.remove(failure)
         if failure:
             return self._send(failure.status, failure.body, failure.content_type)
         status, answer = self._route(method, parts.path, parse_qs(parts.query), body)

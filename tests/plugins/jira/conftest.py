@@ -92,11 +92,15 @@ def wait_for_backoff() -> None:
     time.sleep(0.15)  # OUTBOX_BACKOFF_CAP is 0.05 s in the tests
 
 
-def jira_deliveries(app: Flask, hook: str | None = None) -> list[OutboxDelivery]:
+def jira_deliveries(
+    app: Flask, hook: str | None = None, call_id: int | None = None
+) -> list[OutboxDelivery]:
     with app.app_context():
         query = select(OutboxDelivery).where(OutboxDelivery.plugin == "jira")
         if hook:
             query = query.where(OutboxDelivery.hook == hook)
+        if call_id:
+            query = query.where(OutboxDelivery.call_id == call_id)
         rows = db.session.scalars(query.order_by(OutboxDelivery.id)).all()
         db.session.expunge_all()
         return rows
@@ -115,7 +119,7 @@ def call_by_ref(app: Flask, system: str, key: str) -> dict | None:
             "id": call.id, "status": call.status, "line": call.line, "title": call.title,
             "priority": call.priority, "client": call.client.key,
             "links": {(link.system, link.key): link.url for link in call.links},
-            "notes": [(e.actor, e.note) for e in call.events if e.note],
+            "notes": [(e.actor, e.note) for e in sorted(call.events, key=lambda e: e.id) if e.note],
         }  # fmt: skip
         db.session.remove()
         return data
@@ -124,3 +128,16 @@ def call_by_ref(app: Flask, system: str, key: str) -> dict | None:
 def n_calls(app: Flask) -> int:
     with app.app_context():
         return len(db.session.scalars(select(Call.id)).all())
+
+
+@pytest.fixture
+def settled(app: Flask, demo: dict, fake: fake_jira.FakeJira) -> fake_jira.FakeJira:
+    """The demo loaded and its own outbox delivered, with no Jira project for its
+    application meanwhile (its escalated call would make an issue): each test starts
+    from a quiet hub and an empty Jira."""
+    plugin = app.config["PLUGINS"]["jira"]
+    applications, plugin["applications"] = plugin["applications"], {}
+    deliver_outbox(app)
+    plugin["applications"] = applications
+    assert fake.log == []
+    return fake

@@ -4,10 +4,14 @@ comment inside issue_updated, a Cloud comment_created with a reduced issue."""
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from typing import Any
 
 from tests.support.fake_jira import API, STATUSES
+
+#: Jira numbers every changelog anew.
+_CHANGELOG_IDS = itertools.count(10414)
 
 
 def user(name: str, display: str | None = None) -> dict:
@@ -97,7 +101,7 @@ def status_changed(
         "webhookEvent": "jira:issue_updated",
         "user": user(actor),
         "issue": issue_json(key, status=to, resolution=resolution, **fields),
-        "changelog": {"id": "10414", "items": items},
+        "changelog": {"id": str(next(_CHANGELOG_IDS)), "items": items},
     }
     if event_type:
         payload["issue_event_type_name"] = event_type
