@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub import calls, inbound
@@ -78,34 +78,44 @@ def project_id(client: MantisClient, project: str) -> int:
 
 
 def poll_project(client: MantisClient, project: str, account: str | None) -> int:
-    """Store the project's issues changed since its cursor; returns how many."""
+    """Store the project's issues changed since its cursor; returns how many.
+
+    The cursor is ``{"at": <newest updated_at>, "skipped": [...]}``: the issues the run
+    left out on purpose (resolved ones on the first run, the hub's own echoes) that the
+    next run's overlap would otherwise take for changes it missed.
+    """
     pid = project_id(client, project)
-    cursor_text = state.get(f"cursor:{pid}")
-    cursor = parse_date(cursor_text) if cursor_text else None
-    stop_at = cursor - OVERLAP if cursor else None
+    cursor = state.get(f"cursor:{pid}") or {}
+    since = parse_date(cursor.get("at"))
+    skipped_before = set(cursor.get("skipped", ()))
     page_size = settings.number("page_size", int)
-    newest, stored = cursor, 0
+    seen: list[tuple[datetime, str, bool]] = []  # updated_at, issue key, left out
+    stored = 0
     for page in range(1, MAX_PAGES + 1):
         issues = client.list_issues(pid, page=page, page_size=page_size)
         for issue in issues:
             updated = parse_date(issue.get("updated_at"))
             if updated is None:
                 continue
-            if stop_at is not None and updated < stop_at:
+            if since is not None and updated < since - OVERLAP:
                 issues = []  # older than the cursor: everything after is too
                 break
-            newest = max(newest or updated, updated)
-            if cursor is None and int((issue.get("status") or {}).get("id", 0)) >= (
-                RESOLVED_STATUS_ID
-            ):
-                continue  # first run: open issues only
-            if state.is_echo(issue):
-                continue
-            stored += _store(issue, account)
+            key = f"{issue['id']}:{updated.isoformat()}"
+            status_id = int((issue.get("status") or {}).get("id", 0))
+            leave = (
+                key in skipped_before
+                or (since is None and status_id >= RESOLVED_STATUS_ID)  # first run: open only
+                or state.is_echo(issue)
+            )
+            seen.append((updated, key, leave))
+            if not leave:
+                stored += _store(issue, account)
         if len(issues) < page_size:
             break
-    if newest is not None:
-        state.put(f"cursor:{pid}", newest.isoformat())
+    if seen:
+        newest = max([at for at, _, _ in seen] + ([since] if since else []))
+        recent = [key for at, key, leave in seen if leave and at >= newest - OVERLAP]
+        state.put(f"cursor:{pid}", {"at": newest.isoformat(), "skipped": recent})
     return stored
 
 
