@@ -1,9 +1,12 @@
 """A fake Jira Server on 127.0.0.1 that the real ``jira`` library can drive (INTEGRATIONS
-§2.4), and real webhook payloads for it (§2.1), signed as Jira signs them.
+§2.4), and the signature Jira puts on its webhooks (the payloads themselves are built by
+``tests/plugins/jira/payloads.py``, in the shapes of §2.1).
 
 The server keeps issues, comments and remote links in memory, logs every request, and
 can be told to fail its next requests (401, 403, 404, 5xx with Jira's error body or an
-empty one, malformed JSON, or a delay for timeouts).
+empty one, malformed JSON), to answer slowly (timeouts; a request done but its answer
+lost), and serves serverInfo, field, issue, comment, remotelink, transitions,
+issueLinkType and the Server-shaped search with a label JQL.
 """
 
 from __future__ import annotations
