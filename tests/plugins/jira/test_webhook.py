@@ -149,3 +149,21 @@ def test_a_comment_on_an_issue_no_call_is_linked_to_is_kept_as_rejected(app, cli
     [event] = apply_inbound(app)
     assert event.status == "rejected"
     assert "AMSD-9" in event.error
+
+
+def test_the_developers_own_issues_are_left_alone(app, client, demo):
+    post(client, p.issue_commented("DEV-7", "901", "our own work", labels=("backend",)),
+         delivery="wh-1")  # fmt: skip
+    post(client, p.status_changed("DEV-7", "3", labels=()), delivery="wh-2")
+    events = apply_inbound(app)
+    assert [(e.status, e.call_id) for e in events] == [("processed", None)] * 2
+
+
+def test_the_hubs_cloud_account_is_known_by_its_account_id(app, client, demo, monkeypatch):
+    monkeypatch.setenv("HUB_JIRA_ACCOUNT", "5b10ac8d82e05b22cc7d4ef5")
+    before = n_calls(app)
+    payload = p.issue_created("AMSD-1")
+    payload["user"] = {"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "SLA Hub"}
+    post(client, payload)
+    apply_inbound(app)
+    assert n_calls(app) == before
