@@ -117,8 +117,9 @@ def _status(
 
     The start is the status the poll read from the call; for a push, the mapped Mantis
     status before the change (the hub mirrors its changes to Mantis, so they agree);
-    for a newly reported issue, *new*. A push about an issue the hub made, with no
-    previous status, moves nothing: the hub's status is unknown and already mirrored.
+    for a newly reported issue, *new*. Any other push (a note, or an update without its
+    previous status) moves nothing: from an unknown start a move could be refused, and
+    that would reject the event's notes with it.
     """
     goal = mapping.hub_status(issue.get("status"))
     if goal is None:
@@ -127,7 +128,7 @@ def _status(
     if start is None and data.get("previous_status"):
         start = mapping.hub_status({"name": data["previous_status"]}) or "new"
     if start is None:
-        if ours:
+        if ours or data.get("event") not in ("poll", "EVENT_REPORT_BUG"):
             return []
         start = "new"
     return [CallUpdate(ref, status=step) for step in mapping.path(start, goal)]
