@@ -216,14 +216,59 @@ class _Client:
 class _Requests:
     """Pre-encoded requests: the constant no-op and freshly signed ingest deliveries."""
 
-    def __init__(self, host: str, port: int, secret: str, tag: str) -> None:
+    def __init__(
+        self, host: str, port: int, secret: str, tag: str, flavour: str = "generic"
+    ) -> None:
         self.host = f"{host}:{port}".encode()
         self.secret = secret.encode()
         self.tag = tag
         self.n = 0
         self.noop = b"GET /healthz HTTP/1.1\r\nHost: " + self.host + b"\r\n\r\n"
+        self.ingest = self._jira if flavour == "jira" else self._generic
+        self.base = int(secrets.token_hex(3), 16) * 10_000  # Jira issue numbers, per run
 
-    def ingest(self) -> bytes:
+    def _jira(self) -> bytes:
+        """A Jira ``jira:issue_created`` in the client's service-desk project (INTEGRATIONS
+        §2.1), signed as Jira signs (``X-Hub-Signature``), with Jira's delivery id."""
+        self.n += 1
+        key = f"SD-{self.base + self.n}"
+        body = json.dumps(
+            {
+                "timestamp": int(time.time() * 1000),
+                "webhookEvent": "jira:issue_created",
+                "issue_event_type_name": "issue_created",
+                "user": {"name": "carla", "displayName": "Carla Client"},
+                "issue": {
+                    "id": str(self.base + self.n),
+                    "key": key,
+                    "self": f"https://jira.example.org/rest/api/2/issue/{key}",
+                    "fields": {
+                        "summary": f"Benchmark issue {key}",
+                        "description": "The contact form does not send.",
+                        "issuetype": {"id": "1", "name": "Bug"},
+                        "project": {"id": "1", "key": "SD", "name": "Service desk"},
+                        "priority": {"id": "3", "name": "Medium"},
+                        "status": {"id": "1", "name": "Open",
+                                   "statusCategory": {"id": 2, "key": "new", "name": "To Do"}},
+                        "labels": [],
+                        "created": "2026-12-01T09:55:00.000+0100",
+                        "updated": "2026-12-01T09:55:00.000+0100",
+                    },
+                },
+            },
+            separators=(",", ":"),
+        ).encode()  # fmt: skip
+        sig = hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        return (
+            b"POST /webhooks/jira HTTP/1.1\r\nHost: " + self.host
+            + b"\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\nX-Hub-Signature: sha256=" + sig.encode()
+            + b"\r\nX-Atlassian-Webhook-Identifier: " + f"{self.tag}-{self.n}".encode()
+            + b"\r\n\r\n" + body
+        )  # fmt: skip
+
+    def _generic(self) -> bytes:
         self.n += 1
         ref = f"{self.tag}-{self.n}"
         body = json.dumps(
@@ -248,14 +293,23 @@ class _Requests:
         )  # fmt: skip
 
 
-def _closed(client: _Client, make: Callable[[], bytes], seconds: float, concurrency: int) -> float:
-    """``concurrency`` requests in flight; each answer starts the next. Returns wall time."""
+def _closed(
+    client: _Client,
+    make: Callable[[], bytes],
+    seconds: float,
+    concurrency: int,
+    count: int | None = None,
+) -> float:
+    """``concurrency`` requests in flight; each answer starts the next, for ``seconds`` or
+    until ``count`` requests were sent (a burst), whichever comes first. Returns wall time."""
     start = time.perf_counter()
     deadline = start + seconds
     now = tick = start
-    while now < deadline or client.inflight:
-        for _ in range(concurrency - len(client.inflight) if now < deadline else 0):
+    left = math.inf if count is None else count
+    while (now < deadline and left) or client.inflight:
+        for _ in range(min(concurrency - len(client.inflight), left) if now < deadline else 0):
             client.send(make(), time.perf_counter())
+            left -= 1
         client.poll(0.5)
         now = time.perf_counter()
         if now - tick > 0.5:
@@ -289,8 +343,9 @@ def _open(client: _Client, make: Callable[[], bytes], rate: float, seconds: floa
 def load(
     host: str, port: int, secret: str, tag: str, kind: str, mode: str, seconds: float, **kw
 ) -> RunResult:
-    """One run, executed in the load process. ``kw``: concurrency (closed) or rate (open)."""
-    reqs = _Requests(host, port, secret, tag)
+    """One run, executed in the load process. ``kw``: concurrency (closed) or rate (open);
+    ``flavour``: generic or jira deliveries; ``count``: a closed run's burst size."""
+    reqs = _Requests(host, port, secret, tag, kw.get("flavour", "generic"))
     if kind == "noop":
         make = lambda: reqs.noop  # noqa: E731
     else:
@@ -298,13 +353,14 @@ def load(
         # process shares the cores with the server, so it must spend as little as it can.
         # A run that outgrows the stock signs the rest as it goes.
         count = int(kw["rate"] * seconds) if mode == "open" else int(PRESIGN_PER_S * seconds)
+        count = min(count, kw.get("count") or count)
         stock = iter([reqs.ingest() for _ in range(count)])
         make = lambda: next(stock, None) or reqs.ingest()  # noqa: E731
     res = RunResult(kind, mode)
     client = _Client((host, port), kind, res)
     cpu = time.process_time()
     if mode == "closed":
-        res.wall = _closed(client, make, seconds, kw["concurrency"])
+        res.wall = _closed(client, make, seconds, kw["concurrency"], kw.get("count"))
     else:
         res.wall = _open(client, make, kw["rate"], seconds)
     res.load_cpu = time.process_time() - cpu
@@ -411,7 +467,7 @@ def _machine_cpu_seconds() -> float:
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, env: dict[str, str] | None = None) -> None:
         self.args = args
         self.tmp = Path(tempfile.mkdtemp(prefix="slahub-bench-"))
         self.db_path = self.tmp / "hub.sqlite3"
@@ -428,6 +484,7 @@ class Bench:
             HUB_ENABLED_PLUGINS=args.plugins,
             **{f"HUB_WEBHOOK_SECRET_{SOURCE.upper()}": self.secret},
         )
+        self.env.update(env or {})
         self.demo_calls = 0  # calls in the database before the first run (the demo's 3)
         self.runs = 0
         self.accepted = 0  # 202 answers to ingest deliveries, all runs (warm-up included)
@@ -539,9 +596,12 @@ class Bench:
 
     # -- runs ---------------------------------------------------------------------------
 
-    def run(self, loader: LoadProcess, kind: str, mode: str, seconds: float) -> RunResult:
+    def run(
+        self, loader: LoadProcess, kind: str, mode: str, seconds: float, **extra: object
+    ) -> RunResult:
         self.runs += 1
         kw = {"rate": self.args.rate} if mode == "open" else {"concurrency": self.args.concurrency}
+        kw.update(extra)
         tag = f"{secrets.token_hex(3)}-r{self.runs}"
         server_cpu, machine_cpu = _cpu_seconds(self.server.pid), _machine_cpu_seconds()
         res = loader.run("127.0.0.1", self.port, self.secret, tag, kind, mode, seconds, **kw)
