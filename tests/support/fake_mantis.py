@@ -345,14 +345,11 @@ def _user_ref(user: dict) -> dict:
 
 
 def _minutes(value: str) -> int | None:
+    """ "H:MM", "HH:MM:SS" or bare minutes, as helper_duration_to_minutes(); None if invalid."""
     parts = str(value).split(":")
-    if not all(p.isdigit() for p in parts) or len(parts) > 3:
+    if not all(p.isdigit() for p in parts) or len(parts) > 3 or any(int(p) > 59 for p in parts[1:]):
         return None
-    if len(parts) == 1:
-        return int(parts[0])
-    if any(int(p) > 59 for p in parts[1:]):
-        return None
-    return int(parts[0]) * 60 + int(parts[1])
+    return int(parts[0]) if len(parts) == 1 else int(parts[0]) * 60 + int(parts[1])
 
 
 def _json(status: int, data: Any) -> Response:
@@ -388,8 +385,8 @@ def _failure(failure: Failure) -> Response:
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log in test output
+        return None
 
 
 def serve(fake: FakeMantis) -> Iterator[FakeMantis]:
