@@ -16,20 +16,10 @@ from hub import outbox
 from hub.db import db, utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.hooktypes import CallView, Change, Escalation, ExternalRef
+from hub.lifecycle import TRANSITIONS
 from hub.models import Application, Call, CallEvent, CallLink, Client, Contract, Person, TimeEntry
 from hub.sla import clocks, routing
 from hub.vocab import CATEGORIES, LINES, PRIORITIES
-
-#: The allowed moves; anything else is refused with a 409 listing these.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("acknowledged",),
-    "acknowledged": ("in_progress", "waiting_for_client", "resolved"),
-    "in_progress": ("waiting_for_client", "resolved"),
-    "waiting_for_client": ("in_progress", "resolved"),
-    "resolved": ("closed", "reopened"),
-    "closed": ("reopened",),
-    "reopened": ("in_progress", "waiting_for_client", "resolved"),
-}
 
 #: Calls start on the general 1st line unless the source says otherwise.
 DEFAULT_LINE = "1-general"

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from hub import calls, sqlitelock
+from hub import calls, lifecycle, sqlitelock
 from hub.db import db, utcnow
 from hub.errors import HubError
 from hub.hooktypes import CallUpdate, NewCall, RawRequest, WebhookRejected
@@ -74,9 +74,13 @@ def apply(
             note = None  # seen before (or written by the hub itself): not again
         else:
             calls.add_links(call, [action.note_ref], actor=actor)
-    if action.status and action.status != call.status:
-        calls.transition(call, action.status, actor=actor, note=note)
-    elif note:
+    # The outside system may jump (new → resolved) where the hub has steps: follow its
+    # status through the allowed moves, the note on the last. A status the hub cannot go
+    # back to (new, once acknowledged) is left as it is; the note is still kept.
+    steps = lifecycle.path(call.status, action.status) if action.status else []
+    for n, status in enumerate(steps or (), 1):
+        calls.transition(call, status, actor=actor, note=note if n == len(steps) else None)
+    if note and not steps:
         calls.add_note(call, actor=actor, note=note)
     if action.hours:
         calls.record_hours_verdict(call, actor=actor, verdict=action.hours, note=action.feedback)

@@ -8,7 +8,7 @@ from datetime import UTC, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from hub import calls, inbound
+from hub import calls, inbound, lifecycle
 from hub.db import db, utcnow
 from hub.errors import Invalid
 from hub.hooktypes import CallUpdate, ExternalRef, NewCall, WebhookRejected
@@ -119,3 +119,34 @@ def test_a_stored_poll_is_kept_once_and_applied_by_the_inbound_job(ctx):
 
 def timezone_minus_four() -> timezone:
     return timezone(timedelta(hours=-4))  # a server's own offset, as MantisBT gives dates
+
+
+def test_an_outside_jump_follows_the_allowed_moves_with_the_note_on_the_last(call):
+    inbound.apply(CallUpdate(REF, status="resolved", note="Fixed"), "webhook:acme", "acme")
+    db.session.commit()
+    moves = [(e.data["status"]["to"], e.note) for e in call.events if e.kind == "status"]
+    assert moves == [("acknowledged", None), ("resolved", "Fixed")]
+    inbound.apply(CallUpdate(REF, status="in_progress"), "webhook:acme", "acme")  # reopened
+    db.session.commit()
+    assert call.status == "in_progress"
+    assert [e.data["status"]["to"] for e in call.events if e.kind == "status"][-2:] == [
+        "reopened",
+        "in_progress",
+    ]
+
+
+def test_a_status_the_hub_cannot_go_back_to_keeps_the_note_only(call):
+    calls.transition(call, "acknowledged", actor="t")
+    inbound.apply(CallUpdate(REF, status="new", note="Still new here"), "webhook:acme", "acme")
+    db.session.commit()
+    assert call.status == "acknowledged"
+    assert call.events[-1].kind == "note" and call.events[-1].note == "Still new here"
+    with pytest.raises(Invalid, match="unknown status 'frozen'"):
+        inbound.apply(CallUpdate(REF, status="frozen"), "webhook:acme", "acme")
+
+
+def test_path_finds_the_fewest_moves():
+    assert lifecycle.path("new", "new") == []
+    assert lifecycle.path("new", "closed") == ["acknowledged", "resolved", "closed"]
+    assert lifecycle.path("closed", "waiting_for_client") == ["reopened", "waiting_for_client"]
+    assert lifecycle.path("in_progress", "new") is None
