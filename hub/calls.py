@@ -354,8 +354,19 @@ HOURS_VERDICTS = ("approved", "disputed")
 
 
 def record_hours_verdict(call: Call, *, actor: str, verdict: str, note: str | None) -> Call:
-    """The client approved or disputed the hours booked on the call (with its feedback)."""
+    """The client approved or disputed the hours booked on the call (with its feedback).
+
+    The same verdict with the same feedback as the call's last one is not recorded again
+    (an outside system may report the verdict with every later change of its issue)."""
     check(verdict, HOURS_VERDICTS, "hours")
+    last = db.session.scalar(
+        select(CallEvent)
+        .where(CallEvent.call_id == call.id, CallEvent.kind == "hours")
+        .order_by(CallEvent.id.desc())
+        .limit(1)
+    )
+    if last is not None and (last.data.get("verdict"), last.note) == (verdict, note):
+        return call
     fields = {"hours": {"from": None, "to": verdict}}
     record(call, actor, "hours", {"verdict": verdict}, note)
     announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))

@@ -78,6 +78,15 @@ def test_the_clients_hours_verdict_is_recorded_with_its_feedback(call):
         {"verdict": "disputed"},
         "Two hours for a menu item?",
     )
+    for verdict in ("disputed", "approved", "approved"):  # said again: recorded once
+        inbound.apply(CallUpdate(REF, hours=verdict, feedback="OK now"), "webhook:acme", "acme")
+    db.session.commit()
+    verdicts = [(e.data["verdict"], e.note) for e in call.events if e.kind == "hours"]
+    assert verdicts == [
+        ("disputed", "Two hours for a menu item?"),
+        ("disputed", "OK now"),
+        ("approved", "OK now"),
+    ]
     with pytest.raises(Invalid, match="hours"):
         inbound.apply(CallUpdate(REF, hours="maybe"), "webhook:acme", "acme")
 
