@@ -18,11 +18,10 @@ contract's custom fields.
 
 from __future__ import annotations
 
-import hmac
 import json
 from typing import Any
 
-from hub.builtin.generic_webhooks import signature
+from hub.builtin.generic_webhooks import verify_signed
 from hub.hooktypes import CallUpdate, ExternalRef, NewCall, RawRequest, WebhookRejected
 from plugins.mantis import mapping, settings
 from plugins.mantis.state import stamp
@@ -38,17 +37,7 @@ class MantisSource:
         secret = str(settings.get("webhook_secret") or "")
         if not secret:
             raise WebhookRejected("mantis pushes are off: set the webhook_secret setting", 401)
-        given = request.headers.get("x-hub-signature-256", "")
-        if not given:
-            raise WebhookRejected("missing X-Hub-Signature-256 header", 401, "X-Hub-Signature-256")
-        if not hmac.compare_digest(given.encode(), signature(secret, request.body).encode()):
-            raise WebhookRejected(
-                "X-Hub-Signature-256 does not match the body", 401, "X-Hub-Signature-256"
-            )
-        delivery = request.headers.get("x-delivery-id", "").strip()
-        if not delivery or len(delivery) > 200:
-            raise WebhookRejected("missing or overlong X-Delivery-Id header", 400, "X-Delivery-Id")
-        return delivery
+        return verify_signed(request, secret)
 
     def interpret(self, request: RawRequest) -> list[NewCall | CallUpdate]:
         """The issue as a new call (if not the hub's own) and updates; no database."""
