@@ -1,20 +1,14 @@
-"""Words of MantisBT and of the hub, mapped both ways, and status paths in the hub.
+"""Words of MantisBT and of the hub, mapped both ways.
 
-MantisBT lets an issue jump between any statuses; the hub allows only the moves in
-:data:`hub.calls.TRANSITIONS`, and one refused move rejects the whole inbound event
-(its notes too). So a Mantis status becomes the *shortest allowed path* from the call's
-status to the mapped one (e.g. new → acknowledged → in_progress for "assigned", resolved →
-reopened → waiting_for_client for "feedback" after a fix), and a status the hub cannot
-reach is left out rather than refused.
+MantisBT lets an issue jump between any statuses; the hub follows such a jump through
+its own allowed moves (:func:`hub.lifecycle.path`: "assigned" on a new call goes by
+acknowledged to in_progress; "feedback" after a fix by reopened to waiting_for_client).
 """
 
 from __future__ import annotations
 
 import re
-from collections import deque
 from typing import Any
-
-from hub.calls import TRANSITIONS
 
 #: Mantis status → hub status; "new" maps to nothing (every call starts new).
 STATUS_IN = {
@@ -60,22 +54,6 @@ def hub_priority(priority: dict[str, Any] | None) -> str | None:
     if not priority:
         return None
     return PRIORITY_IN.get(str(priority.get("name", "")).lower())
-
-
-def path(start: str, goal: str) -> list[str]:
-    """The statuses to pass through from ``start`` to ``goal`` (empty if equal or none)."""
-    if start == goal or start not in TRANSITIONS:
-        return []
-    seen, queue = {start: [start]}, deque([start])
-    while queue:
-        here = queue.popleft()
-        for there in TRANSITIONS[here]:
-            if there not in seen:
-                seen[there] = seen[here] + [there]
-                if there == goal:
-                    return seen[there][1:]
-                queue.append(there)
-    return []
 
 
 #: What the hub writes into an issue's description or a note it posts: the call and the

@@ -9,8 +9,8 @@ Mantis account, and the hours verdict read last time, since :meth:`interpret` mu
 read the database.
 
 An issue becomes a :class:`NewCall` (skipped for issues the hub made itself), then the
-status as a path of allowed hub moves (:func:`plugins.mantis.mapping.path`) from the
-call's known status (the poll's stamp, else the push's previous status, else *new*), the
+status when it moved from the call's known status (the poll's stamp, else the push's
+previous status, else *new*; the hub walks its allowed moves to it), the
 priority, each note as its own update with a ``mantis-note`` ref (the core adds a note
 once; the hub's own notes are skipped), and the client's hours verdict from the
 contract's custom fields.
@@ -102,7 +102,7 @@ def _new_call(issue: dict[str, Any], client: str, ref: ExternalRef) -> NewCall:
 def _status(
     issue: dict[str, Any], data: dict[str, Any], hub: dict[str, Any], ref: ExternalRef, ours: bool
 ) -> list[CallUpdate]:
-    """The allowed moves from the call's known status to the issue's mapped status.
+    """The issue's mapped status, when it moved from the call's known status.
 
     The start is the status the poll read from the call; for a push, the mapped Mantis
     status before the change (the hub mirrors its changes to Mantis, so they agree);
@@ -120,7 +120,7 @@ def _status(
         if ours or data.get("event") not in ("poll", "EVENT_REPORT_BUG"):
             return []
         start = "new"
-    return [CallUpdate(ref, status=step) for step in mapping.path(start, goal)]
+    return [] if start == goal else [CallUpdate(ref, status=goal)]  # the hub walks the way
 
 
 def _notes(issue: dict[str, Any], account: str | None, ref: ExternalRef) -> list[CallUpdate]:
