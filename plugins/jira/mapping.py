@@ -28,7 +28,7 @@ KNOWN_STATUSES: dict[str, str | None] = {
     "to do": None,
     "new": None,
     "backlog": None,
-    "reopened": None,
+    "reopened": "reopened",
     "waiting for support": None,
     "selected for development": None,
     "in progress": "in_progress",
@@ -41,7 +41,6 @@ KNOWN_STATUSES: dict[str, str | None] = {
     "canceled": "resolved",
 }
 _CATEGORY = {"new": None, "indeterminate": "in_progress", "done": "resolved"}
-_UNKNOWN = "unknown"
 
 
 def priority(name: str | None, overrides: dict[str, str]) -> str | None:
@@ -54,36 +53,16 @@ def priority(name: str | None, overrides: dict[str, str]) -> str | None:
 
 def hub_status(name: str | None, category: str | None, overrides: dict[str, str]) -> str | None:
     """The hub status a Jira status stands for: the ``statuses`` setting, else the known
-    names, else the status category; None for "not yet worked on", ``"unknown"`` when
-    neither name nor category says."""
+    names, else the status category; None for "not yet worked on" or when neither name
+    nor category says. (A jump such as new → resolved is the hub's to walk: it follows
+    the outside system through its own allowed moves, :func:`hub.lifecycle.path`.)"""
     lowered = {k.lower(): v for k, v in overrides.items()}
     key = (name or "").lower()
     if key in lowered:
         return lowered[key] or None
     if key in KNOWN_STATUSES:
         return KNOWN_STATUSES[key]
-    return _CATEGORY.get(category or "", _UNKNOWN)
-
-
-def status_steps(before: str | None, after: str | None) -> list[str]:
-    """The hub statuses to pass through when a service-desk issue moves in Jira.
-
-    The hub allows only some moves (``hub.calls.TRANSITIONS``) and a webhook cannot see
-    the call's status. A call Jira had not yet worked on is most likely ``new`` (or
-    ``acknowledged``, which the core skips as unchanged), so it is acknowledged first;
-    one Jira had finished is ``resolved``, so it is reopened first. From a status in
-    progress no step is added: the call is wherever the hub's people moved it.
-    """
-    if after == _UNKNOWN:
-        return []
-    steps: list[str] = []
-    if before is None and after in ("in_progress", "waiting_for_client", "resolved"):
-        steps.append("acknowledged")
-    elif before == "resolved" and after != "resolved":
-        steps.append("reopened")
-    if after is not None:
-        steps.append(after)
-    return steps
+    return _CATEGORY.get(category or "")
 
 
 def plain(body: Any) -> str:

@@ -161,10 +161,11 @@ class Event:
             status = self.fields.get("status") or {}
             category = (status.get("statusCategory") or {}).get("key")
             after = mapping.hub_status(status.get("name"), category, overrides)
-            before_name = changed.get("status", {}).get("fromString")
-            before = mapping.hub_status(before_name, None, overrides) if before_name else after
-            steps = mapping.status_steps(before, after)
-            out += [CallUpdate(self.ref, status=s, actor=actor) for s in steps]
+            before = changed.get("status", {}).get("fromString")
+            if after is None and mapping.hub_status(before, None, overrides) == "resolved":
+                after = "reopened"  # from done back to a not-yet-worked status ("To Do")
+            if after is not None:
+                out.append(CallUpdate(self.ref, status=after, actor=actor))
         return out
 
     def dev_progress(self, changed: dict[str, dict], actor: str | None) -> list[CallUpdate]:

@@ -144,6 +144,15 @@ def test_straight_to_done_from_open_resolves_a_new_call(app, client, demo):
     assert call_by_ref(app, "jira", "AMSD-1")["status"] == "resolved"
 
 
+def test_back_from_done_to_a_not_yet_worked_status_reopens_the_call(app, client, demo):
+    post(client, p.issue_created("AMSD-1"), delivery="wh-1")
+    post(client, p.status_changed("AMSD-1", "5", frm="1", resolution="Done"), delivery="wh-2")
+    post(client, p.status_changed("AMSD-1", "1", frm="5"), delivery="wh-3")  # Open again
+    events = apply_inbound(app)
+    assert [e.status for e in events] == ["processed"] * 3, [e.error for e in events]
+    assert call_by_ref(app, "jira", "AMSD-1")["status"] == "reopened"
+
+
 def test_a_comment_on_an_issue_no_call_is_linked_to_is_kept_as_rejected(app, client, demo):
     post(client, p.issue_commented("AMSD-9", "701", "hello"), delivery="wh-1")
     [event] = apply_inbound(app)
