@@ -36,12 +36,8 @@ STATUSES = {10: "new", 20: "feedback", 30: "acknowledged", 40: "confirmed", 50: 
 PRIORITIES = {10: "none", 20: "low", 30: "normal", 40: "high", 50: "urgent", 60: "immediate"}
 RESOLUTIONS = {10: "open", 20: "fixed", 30: "reopened", 70: "not a bug"}
 SEVERITIES = {10: "feature", 50: "minor", 60: "major"}
-ENUMS = {
-    "status": STATUSES,
-    "priority": PRIORITIES,
-    "resolution": RESOLUTIONS,
-    "severity": SEVERITIES,
-}
+ENUMS = {"status": STATUSES, "priority": PRIORITIES, "resolution": RESOLUTIONS,
+         "severity": SEVERITIES}  # fmt: skip
 
 
 @dataclass
