@@ -37,19 +37,27 @@ def hub_call_escalated(
 def hub_call_changed(
     call: CallView, change: Change, delivery: Delivery
 ) -> list[ExternalRef] | None:
-    return outbound.comment(call, change, delivery) or None
+    refs = outbound.comment(call, change, delivery)
+    outbound.mirror_status(call, change)
+    return refs or None
 
 
 @hookimpl
 def hub_report_health() -> Health:
     """From the settings and the last error kept in the plugin's state; no network."""
     missing = [key for key in ("url", "token") if not config.text(key)]
-    if missing:
-        return Health(ok=False, version=__version__, detail=f"not configured: {', '.join(missing)}")
+    if missing:  # switched off rather than failing, as the Mantis bridge says it
+        return Health(ok=True, version=__version__, detail=f"not configured: {', '.join(missing)}")
     error = pluginstate.get(config.NAME, outbound.ERROR_KEY)
     if error:
         kind = "configuration error" if error.get("configuration") else "last error"
         return Health(
             ok=False, version=__version__, detail=f"{kind} at {error['at']}: {error['message']}"
         )
-    return Health(ok=True, version=__version__, detail=f"bridges {config.text('url')}")
+    detail = f"bridges {config.text('url')}"
+    if skipped := pluginstate.get(config.NAME, outbound.NO_TRANSITION):
+        detail += (
+            f"; {skipped['issue']} not moved at {skipped['at']}: its workflow offers no "
+            f"{skipped['transition']!r} (only {', '.join(skipped['offered']) or 'none'})"
+        )
+    return Health(ok=True, version=__version__, detail=detail)

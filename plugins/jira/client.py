@@ -158,6 +158,11 @@ class JiraClient:
             # application links, which non-admin accounts may not do (a warning each time).
             self.jira.add_simple_link(key, {"url": url, "title": title})
 
+    def transition_names(self, key: str) -> list[str]:
+        """The transitions the issue's workflow offers from its current status."""
+        with _translated("transitions", f"{self.url}/rest/api/2/issue/{key}/transitions"):
+            return [str(t["name"]) for t in self.jira.transitions(key)]
+
     def transition(self, key: str, name: str) -> None:
         """Move an issue by the transition's name (case-insensitive, as Jira's UI shows it)."""
         with _translated("transition", f"{self.url}/rest/api/2/issue/{key}/transitions"):

@@ -63,6 +63,13 @@ SETTINGS = (
         "done → resolved; 'Waiting for customer' → waiting_for_client)",
     ),
     Setting(
+        "transitions",
+        {},
+        description="JSON: hub status → the Jira transition that mirrors it on a client's "
+        "service-desk issue (default: in_progress Start Progress, resolved Resolve Issue, "
+        "reopened Reopen Issue, closed Close Issue)",
+    ),
+    Setting(
         "priorities",
         {},
         description="JSON: Jira priority name → P1..P4 (default: Highest/Blocker P1, "

@@ -22,6 +22,10 @@ from plugins.jira.webhook import LABEL
 log = logging.getLogger(__name__)
 
 THIRD_LINE = "3-application"
+#: Hub status → the Jira transition that mirrors it (Jira's default workflow names).
+TRANSITIONS = {"in_progress": "Start Progress", "resolved": "Resolve Issue",
+               "reopened": "Reopen Issue", "closed": "Close Issue"}  # fmt: skip
+NO_TRANSITION = "no_transition"
 #: Changes made by applying a Jira webhook (``webhook:jira (Name)``): they came from Jira.
 FROM_JIRA = "webhook:jira"
 ERROR_KEY = "last_error"
@@ -134,3 +138,34 @@ def comment(call: CallView, change: Change, delivery: Delivery) -> list[External
         return [
             ExternalRef("jira-comment", _comment(jira, ref.key, body, delivery)) for ref in issues
         ]
+
+
+def mirror_status(call: CallView, change: Change) -> None:
+    """A status change of a call from a client's service-desk issue moves that issue.
+
+    The transition comes from the ``transitions`` setting (else Jira's default names). A
+    workflow that does not offer it from the issue's status now (the issue is there
+    already, or the client's workflow has no such step) leaves the issue as it is and
+    says so in health; it is no error to retry. Changes from Jira are not sent back.
+    """
+    status = (change.fields.get("status") or {}).get("to")
+    if status is None or change.actor.startswith(FROM_JIRA):
+        return
+    desks = config.mapping("clients")
+    issues = [r for r in call.links if r.system == "jira" and r.key.rsplit("-", 1)[0] in desks]
+    name = {**TRANSITIONS, **config.mapping("transitions")}.get(status)
+    if not issues or not name:
+        return
+    with recorded():
+        jira = config.client()
+        for ref in issues:
+            offered = jira.transition_names(ref.key)
+            chosen = next((t for t in offered if t.lower() == name.lower()), None)
+            if chosen is None:
+                pluginstate.put(config.NAME, NO_TRANSITION, {
+                    "at": utcnow().isoformat(), "issue": ref.key, "transition": name,
+                    "offered": offered,
+                })  # fmt: skip
+                log.info("Jira %s offers no %r (only %s): not moved", ref.key, name, offered)
+                continue
+            jira.transition(ref.key, chosen)

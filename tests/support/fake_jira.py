@@ -29,10 +29,11 @@ STATUSES = {
     "5": ("Resolved", "done"),
     "4": ("Reopened", "new"),
 }
+#: Jira's simple workflow: each transition is offered only from the statuses in "from".
 TRANSITIONS = [
-    {"id": "11", "name": "Start Progress", "to": "3"},
-    {"id": "21", "name": "Resolve Issue", "to": "5"},
-    {"id": "31", "name": "Reopen Issue", "to": "4"},
+    {"id": "11", "name": "Start Progress", "to": "3", "from": ("1", "4")},
+    {"id": "21", "name": "Resolve Issue", "to": "5", "from": ("1", "3", "4")},
+    {"id": "31", "name": "Reopen Issue", "to": "4", "from": ("5",)},
 ]
 
 
@@ -257,14 +258,18 @@ class _Handler(BaseHTTPRequestHandler):
             links.append(link)
             return 201, {"id": link["id"], "self": link["self"]}
         if sub == "transitions":
+            now = issue["fields"]["status"]["id"]
+            offered = [t for t in TRANSITIONS if now in t["from"]]
             if method == "GET":
                 return 200, {
                     "transitions": [
-                        {"id": t["id"], "name": t["name"], "to": {"id": t["to"]}}
-                        for t in TRANSITIONS
+                        {"id": t["id"], "name": t["name"], "to": {"id": t["to"]}} for t in offered
                     ]
                 }
-            chosen = next(t for t in TRANSITIONS if t["id"] == body["transition"]["id"])
+            chosen = next((t for t in offered if t["id"] == body["transition"]["id"]), None)
+            if chosen is None:  # as Jira answers a transition the workflow does not offer
+                return 400, {"errorMessages": ["It seems that you have tried to perform a "
+                             "workflow operation that is not valid."], "errors": {}}  # fmt: skip
             fake.set_status(key, chosen["to"], "Fixed" if chosen["to"] == "5" else None)
             return 204, None
         return 404, {"errorMessages": [f"no route {path}"], "errors": {}}
