@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import re
@@ -91,10 +92,16 @@ def call_one(pm: pluggy.PluginManager, hook: str, plugin: str, **kwargs: Any) ->
 
 def plugin_setting(name: str, key: str, default: Any = None) -> Any:
     """A plugin's setting: ``HUB_<PLUGIN>_<KEY>`` in the environment, then ``PLUGINS``."""
-    env = os.environ.get(re.sub(r"[^A-Z0-9]", "_", f"HUB_{name}_{key}".upper()))
+    env = os.environ.get(_env_name(name, key))
     if env is not None:
         return env
     return current_app.config["PLUGINS"].get(name, {}).get(key, default)
+
+
+@functools.lru_cache(maxsize=1024)
+def _env_name(name: str, key: str) -> str:
+    """``HUB_<PLUGIN>_<KEY>``, made once per setting (webhook requests read settings)."""
+    return re.sub(r"[^A-Z0-9]", "_", f"HUB_{name}_{key}".upper())
 
 
 def plugin_version(pm: pluggy.PluginManager, name: str) -> str:

@@ -4,6 +4,7 @@ hub's :func:`hub.pluginmanager.plugin_setting` (``HUB_JIRA_<NAME>``, then
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -92,13 +93,20 @@ def mapping(key: str) -> dict[str, Any]:
     """A JSON mapping setting (a dict in the config file, a JSON string in the environment)."""
     value = get(key) or {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as exc:
-            raise JiraConfigurationError(f"Jira setting {key} is not JSON: {exc}") from None
+        value = _parsed(key, value)
     if not isinstance(value, dict):
         raise JiraConfigurationError(f"Jira setting {key} must be a JSON object")
     return value
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(key: str, text: str) -> Any:
+    """A JSON setting from the environment, parsed once per text (read on every webhook);
+    callers get it read-only."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise JiraConfigurationError(f"Jira setting {key} is not JSON: {exc}") from None
 
 
 def client() -> JiraClient:

@@ -94,12 +94,13 @@ def _adf(node: dict) -> str:
 
 
 def opened_at(created: str | None) -> str | None:
-    """Jira's ``2019-08-13T07:23:01.993+0800`` as ISO 8601 with offset; None if unreadable."""
+    """Jira's ``2019-08-13T07:23:01.993+0800`` as ISO 8601 with offset; None if unreadable
+    or without an offset. (``fromisoformat`` reads Jira's offset without a colon since
+    Python 3.11, at a tenth of ``strptime``'s cost: this runs in every webhook request.)"""
     if not created:
         return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(created, fmt).isoformat()
-        except ValueError:
-            continue
-    return None
+    try:
+        at = datetime.fromisoformat(created)
+    except ValueError:
+        return None
+    return at.isoformat() if at.tzinfo is not None else None
