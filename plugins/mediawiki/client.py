@@ -6,12 +6,13 @@ apart): a failed call fails the outbox delivery and the hub's worker retries it 
 backoff. Every request has ``timeout`` seconds.
 
 Writing is read-then-save: :meth:`WikiClient.read` returns a :class:`WikiPage` that
-remembers the revision it saw, and :meth:`WikiClient.save` sends that revision's
-timestamp, so a person's edit in between raises :class:`WikiConflict` instead of being
+remembers the revision it saw, and :meth:`WikiClient.save` sends that revision's id
+(``baserevid``), so a person's edit in between raises :class:`WikiConflict` instead of being
 overwritten. :meth:`WikiClient.write` does the loop (read, make the text from the
-current text, save, re-read on a conflict). A save whose text equals the stored text
-after MediaWiki's own normalisation (:func:`normalise_text`) sends nothing: the page
-history never gets an empty revision.
+current text, save, re-read on a conflict). When the two edits touch different lines
+MediaWiki merges them itself (diff3, ``$wgDiff3``) and reports no conflict. A save
+whose text equals the stored text after MediaWiki's own normalisation
+(:func:`normalise_text`) sends nothing: the page history never gets an empty revision.
 
 Errors come out as the hub's kinds, naming the action, page and URL:
 :class:`WikiRefused` and its subclasses are :class:`hub.hooktypes.ConfigurationError`
@@ -111,9 +112,9 @@ def normalise_title(title: str) -> str:
 @dataclass(frozen=True)
 class WikiPage:
     """A page as read: ``text`` is exactly what the wiki stores (None when the page does
-    not exist); ``title`` is the wiki's normalised title. ``handle`` is mwclient's Page,
-    primed with the revision's timestamp so that :meth:`WikiClient.save` detects edits
-    made since."""
+    not exist); ``title`` is the wiki's normalised title. ``handle`` is mwclient's Page;
+    :meth:`WikiClient.save` sends ``revision`` with it, so that edits made since are
+    detected."""
 
     title: str
     exists: bool
@@ -184,7 +185,10 @@ class WikiClient:
         revision = (info.get("revisions") or [None])[0]
         if not handle.exists or revision is None:
             return WikiPage(handle.name, False, None, None, None, handle)
-        handle.last_rev_time = time.strptime(revision["timestamp"], "%Y-%m-%dT%H:%M:%SZ")
+        # Not handle.last_rev_time: mwclient would send it as basetimestamp, and then
+        # MediaWiki takes an edit by someone else in the same second as the base revision
+        # for the hub's own (RevisionStore::userWasLastToEdit compares timestamps with
+        # ">"), and overwrites it. save() sends the revision id (baserevid) instead.
         handle.edit_time = time.strptime(info["curtimestamp"], "%Y-%m-%dT%H:%M:%SZ")
         text = revision["slots"]["main"]["*"]
         return WikiPage(handle.name, True, text, revision["revid"], revision["timestamp"], handle)
@@ -196,7 +200,11 @@ class WikiClient:
         since it was read; re-read it before saving again."""
         if page.exists and page.text == normalise_text(text):
             return "unchanged"
-        guard = {"nocreate": "1"} if page.exists else {"createonly": "1"}
+        guard = (
+            {"nocreate": "1", "baserevid": str(page.revision)}
+            if page.exists
+            else {"createonly": "1"}
+        )
         with self._translated("save", page.title):
             result = page.handle.edit(text, summary=summary, maxlag="5", **guard)
         if "nochange" in result:
