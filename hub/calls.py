@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from hub import outbox
+from hub import documentation, outbox
 from hub.db import db, utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.hooktypes import CallView, Change, Escalation, ExternalRef
@@ -226,6 +226,7 @@ def transition(call: Call, to: str, *, actor: str, note: str | None = None) -> C
     announce(call, "hub_call_changed", change=Change(actor=actor, fields=fields, note=note))
     if to == "resolved":
         announce(call, "hub_call_resolved")
+        documentation.on_resolved(call)
     return call
 
 

@@ -1,7 +1,8 @@
 """The ``slahub`` command: a Flask CLI group.
 
 ``slahub run`` (web + worker), ``slahub worker``, ``slahub db upgrade`` (Flask-Migrate),
-``slahub demo``, ``slahub create-user``, ``slahub create-token``, ``slahub outbox``.
+``slahub demo``, ``slahub create-user``, ``slahub create-token``, ``slahub outbox``,
+``slahub wiki sync``.
 """
 
 from __future__ import annotations
@@ -150,3 +151,46 @@ def outbox_redrive(delivery_id: int) -> None:
         _fail(exc)
     db.session.commit()
     click.echo(f"delivery {delivery_id} is pending again")
+
+
+@main.group("wiki")
+def wiki_group() -> None:
+    """The service wiki: documentation written by the documenting plugins."""
+
+
+@wiki_group.command("sync")
+@click.option("--client", "client_key", help="Only this client's pages (and no FAQ pages).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")
+def wiki_sync(client_key: str | None, dry_run: bool) -> None:
+    """Regenerate every documentation page now and print what changed (or would)."""
+    from collections import Counter
+    from dataclasses import replace
+
+    from hub import docdata, documentation
+    from hub.pluginmanager import get_pm, implementers
+
+    if not implementers(get_pm(), documentation.HOOK):
+        raise click.ClickException("no documenting plugin is enabled (ENABLED_PLUGINS)")
+    try:
+        subjects = docdata.all_subjects(client_key)
+    except HubError as exc:
+        _fail(exc)
+    reason = "regenerated on demand (slahub wiki sync)"
+    counts: Counter = Counter()
+    for subject in subjects:
+        subject = replace(subject, reason=reason, dry_run=dry_run)
+        for plugin, pages in documentation.collect(subject).items():
+            if isinstance(pages, Exception):
+                counts["failed"] += 1
+                click.echo(f"{'FAILED':<13} {subject.kind} {subject.key} ({plugin}): {pages}")
+                continue
+            for page in pages:
+                counts[page.result or "written"] += 1
+                click.echo(f"{page.result or 'written':<13} {page.title}")
+                if dry_run and page.diff:
+                    click.echo(page.diff.rstrip("\n"))
+        db.session.commit()  # what each subject wrote is kept as it goes
+    totals = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no pages"
+    click.echo(f"{len(subjects)} subjects: {totals}" + (" (dry run)" if dry_run else ""))
+    if counts["failed"]:
+        raise SystemExit(1)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hub import documentation
 from hub.calls import find_client, find_person
 from hub.db import db
 from hub.errors import Conflict, Invalid, NotFound
@@ -46,12 +47,21 @@ def create_client(*, key: str, name: str) -> Client:
     _unique(Client, "key", key)
     client = Client(key=key, name=name)
     db.session.add(client)
+    documentation.request("client", key, "client added")
+    return client
+
+
+def rename_client(client: Client, name: str) -> Client:
+    if name != client.name:
+        client.name = name
+        documentation.request("client", client.key, "client renamed")
     return client
 
 
 def add_contact(client: Client, **fields: Any) -> Contact:
     contact = Contact(client=client, **fields)
     db.session.add(contact)
+    documentation.request("client", client.key, "contacts changed")
     return contact
 
 
@@ -73,6 +83,7 @@ def create_contract(*, client: str, reference: str, targets: dict, **fields: Any
     contract = Contract(client=find_client(client), reference=reference, **_drop_none(fields))
     _set_targets(contract, targets)
     db.session.add(contract)
+    documentation.request("client", contract.client.key, f"contract {reference} added")
     return contract
 
 
@@ -112,6 +123,7 @@ def update_contract(contract: Contract, **fields: Any) -> Contract:
     if {"calendar", "timezone", "targets", "rules", "warning_percent"} & set(fields) or targets:
         db.session.flush()
         recompute_contract(contract)  # the running clocks follow the new terms
+    documentation.request("client", contract.client.key, f"contract {contract.reference} changed")
     return contract
 
 
@@ -132,6 +144,7 @@ def create_application(
     application = Application(client=find_client(client), key=key, **_drop_none(fields))
     db.session.add(application)
     _set_team(application, team or [])
+    _document_application(application, "added")
     return application
 
 
@@ -142,13 +155,24 @@ def update_application(application: Application, **fields: Any) -> Application:
         setattr(application, name, value)
     if team is not None:
         _set_team(application, team)
+    _document_application(application, "changed")
     return application
+
+
+def _document_application(application: Application, what: str) -> None:
+    """An application's page, its client's page (the applications) and the FAQ of its
+    product line (who handles what) follow the change."""
+    reason = f"application {application.key} {what}"
+    documentation.request("application", application.key, reason)
+    documentation.request("client", application.client.key, reason)
+    documentation.request("faq", application.product_line, reason)
 
 
 def create_person(*, key: str, **fields: Any) -> Person:
     _unique(Person, "key", key)
     person = Person(key=key, **_drop_none(fields))
     db.session.add(person)
+    _document_person(person, "added")
     return person
 
 
@@ -156,7 +180,27 @@ def update_person(person: Person, **fields: Any) -> Person:
     _no_nulls(fields, REQUIRED["person"])
     for name, value in fields.items():
         setattr(person, name, value)
+    _document_person(person, "changed")
     return person
+
+
+def _document_person(person: Person, what: str) -> None:
+    """The FAQ of each product line the person is certified for (who handles what) and
+    the client pages of the applications they serve (the line plan) follow."""
+    reason = f"person {person.key} {what}"
+    for line in sorted(person.certified or ()):
+        documentation.request("faq", line, reason)
+    if person.id is None:
+        return
+    clients = db.session.scalars(
+        select(Client.key)
+        .join(Application, Application.client_id == Client.id)
+        .join(ApplicationMember, ApplicationMember.application_id == Application.id)
+        .where(ApplicationMember.person_id == person.id)
+        .distinct()
+    ).all()
+    for key in sorted(clients):
+        documentation.request("client", key, reason)
 
 
 def _drop_none(fields: dict[str, Any]) -> dict[str, Any]:

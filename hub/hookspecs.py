@@ -84,8 +84,13 @@ def hub_call_resolved(call: CallView, delivery: Delivery) -> list[ExternalRef] |
 def hub_documentation_requested(subject: DocSubject) -> list[Page] | None:
     """Documentation of a subject is asked for (a contract changed, a month closed ...).
 
-    :param subject: what to document (client, application, call or report) and why.
-    :return: the pages the plugin wants written; None when it documents nothing.
+    Delivered by the worker through the outbox (retried while the wiki is down); the core
+    fills ``subject.data`` at delivery, so the pages show the data as it is then.
+
+    :param subject: what to document (client, application, report, faq or call), why
+        (``reason``: the edit summary), its data, and whether this is a dry run.
+    :return: the pages the plugin wrote (or would write) with their ``result``; the core
+        keeps them for the admin page. None when it documents nothing.
     """
 
 

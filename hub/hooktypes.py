@@ -88,21 +88,33 @@ class Delivery:
 
 @dataclass(frozen=True)
 class DocSubject:
-    """What documentation is asked for: ``kind`` is client, application, call or report."""
+    """What documentation is asked for: ``kind`` is client, application, report
+    (``<client>/<YYYY-MM>``), faq (a product line) or call (a knowledge article); ``data``
+    is the subject as plain JSON (:mod:`hub.docdata`), filled by the core."""
 
     kind: str
     key: str
     reason: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: Only say what would change (``slahub wiki sync --dry-run``); write nothing.
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
 class Page:
-    """A documentation page a plugin wants written."""
+    """A documentation page a plugin wrote (or, in a dry run, would write).
+
+    ``result`` is ``created``, ``edited`` or ``unchanged`` (``would create`` / ``would
+    edit`` in a dry run); ``url`` where people read it; ``diff`` (dry runs) what would
+    change, as a unified diff of the page's text.
+    """
 
     title: str
     text: str
     summary: str
+    url: str | None = None
+    result: str | None = None
+    diff: str | None = None
 
 
 @dataclass(frozen=True)

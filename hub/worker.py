@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from hub import calls, outbox, scheduler
+from hub import calls, documentation, outbox, scheduler
 from hub.db import db, utcnow
 from hub.hooktypes import (
     CallView,
@@ -31,6 +31,7 @@ from hub.hooktypes import (
     DocSubject,
     Escalation,
     ExternalRef,
+    Page,
 )
 from hub.models import OutboxDelivery, WorkerHeartbeat
 from hub.pluginmanager import call_one, get_pm
@@ -46,6 +47,10 @@ _ARGUMENTS = {
 }
 
 HEARTBEAT_SECONDS = 10
+
+
+def _page(page: Page | dict) -> Page:
+    return page if isinstance(page, Page) else Page(**page)
 
 
 def new_worker_id() -> str:
@@ -71,6 +76,8 @@ def deliver(delivery_id: int, worker_id: str) -> bool:
     try:
         kwargs = {name: _ARGUMENTS[name](value) for name, value in payload.items()}
         kwargs["delivery"] = Delivery(id=delivery_id, attempt=attempts, key=f"outbox-{delivery_id}")
+        if "subject" in kwargs:  # documentation shows the subject as it is now
+            kwargs["subject"] = documentation.fill(kwargs["subject"])
         # A plugin missing in this worker raises LookupError: retried, then dead, never
         # "done" for a delivery that reached no one.
         result = call_one(get_pm(), hook, plugin, **kwargs)
@@ -78,6 +85,9 @@ def deliver(delivery_id: int, worker_id: str) -> bool:
             refs = [r if isinstance(r, ExternalRef) else ExternalRef(**r) for r in result]
             call = calls.get_call(payload["call"]["id"], for_update=True)
             calls.add_links(call, refs, actor=f"plugin:{plugin}")
+            db.session.flush()
+        if result and "subject" in payload:
+            documentation.record(plugin, kwargs["subject"], [_page(p) for p in result])
             db.session.flush()
     except Exception as exc:  # noqa: BLE001 - boundary: one plugin's failure is recorded, retried
         db.session.rollback()

@@ -58,6 +58,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/reports?client=other&period=2026-Q4": STAFF,
     "/reports.csv?client=amarant&period=2026-11": ALL,
     "/reports.csv?client=other&period=2026-11": STAFF,
+    "/documentation": ALL,
 }
 
 #: POST changes: path → roles that may make it. Each is checked to change nothing when
@@ -67,6 +68,8 @@ CHANGES: dict[str, tuple[str, ...]] = {
     f"/calls/{OWN_CALL}/note": STAFF,
     f"/calls/{OWN_CALL}/time": STAFF,
     f"/calls/{OWN_CALL}/escalate": STAFF,
+    f"/calls/{OWN_CALL}/document": STAFF,
+    "/documentation/sync": MANAGERS,
     "/calls/new": STAFF,
     "/clients/new": MANAGERS,
     "/clients/amarant/edit": MANAGERS,
@@ -106,6 +109,8 @@ FORMS: dict[str, dict[str, str]] = {
     "reassign": {"shift": "1", "person": "ronald"},
     "unavailable": {"who": "anja", "day": "2027-01-20", "reason": "course"},
     "certify": {"associate": "anja", "certified": "1"},
+    "document": {"cause": "a stale cache", "resolution": "cleared it"},
+    "/documentation/sync": {"client": "amarant"},
 }  # fmt: skip
 
 
@@ -163,7 +168,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/applications/<key>", "/applications/<key>/edit", "/people", "/people/new",
         "/people/<key>", "/people/<key>/edit", "/outbox", "/plugins",
         "/roster",
-        "/reports", "/reports.csv",
+        "/reports", "/reports.csv", "/documentation",
     }  # fmt: skip
     changes = {
         "/calls/<int:call_id>/transition", "/calls/<int:call_id>/note",
@@ -176,6 +181,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/outbox/<int:delivery_id>/<any(redrive, discard):action>",
         "/roster/generate", "/roster/swap", "/roster/reassign", "/roster/unavailable",
         "/roster/unavailable/<int:row_id>/remove", "/roster/certify",
+        "/calls/<int:call_id>/document", "/documentation/sync",
     }  # fmt: skip
     public = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST")}
     expected = {(r, "GET") for r in covered} | {(r, "POST") for r in changes} | public

@@ -47,6 +47,7 @@ ENDPOINTS = {
     "api.add_note": ("POST", "/api/v1/calls/1/notes", ALL),
     "api.add_time": ("POST", "/api/v1/calls/1/time", STAFF),
     "api.escalate": ("POST", "/api/v1/calls/1/escalations", STAFF),
+    "api.document": ("POST", "/api/v1/calls/1/documented", STAFF),
     "api.list_clients": ("GET", "/api/v1/clients", ALL),
     "api.create_client": ("POST", "/api/v1/clients", MANAGERS),
     "api.get_client": ("GET", "/api/v1/clients/amarant", ALL),

@@ -26,6 +26,7 @@ BODY_URLS = {
     "api.add_note": ("POST", "/api/v1/calls/1/notes"),
     "api.add_time": ("POST", "/api/v1/calls/1/time"),
     "api.escalate": ("POST", "/api/v1/calls/1/escalations"),
+    "api.document": ("POST", "/api/v1/calls/1/documented"),
     "api.create_client": ("POST", "/api/v1/clients"),
     "api.patch_client": ("PATCH", "/api/v1/clients/amarant"),
     "api.add_contact": ("POST", "/api/v1/clients/amarant/contacts"),

@@ -98,24 +98,34 @@ def test_hook_hub_call_resolved(ctx, record_file):
 
 
 def test_hook_hub_documentation_requested(ctx):
-    subject = DocSubject(kind="client", key="amarant", reason="contract changed")
-    pages = documentation.collect(subject)
-    assert pages == {
-        "tests.support.extras": [
-            Page("Client:amarant", "Service page of amarant", "contract changed")
-        ]
-    }
-    assert documentation.request(subject) == 1
-    db.session.commit()
-    drain(ctx)
     from sqlalchemy import select
 
-    from hub.models import OutboxDelivery
+    from hub.models import DocPage, OutboxDelivery
 
+    page = Page(
+        "Client:amarant",
+        "Service page of Amarant",
+        "contract changed",
+        url="https://wiki.example/Client:amarant",
+        result="created",
+    )
+    subject = DocSubject(kind="client", key="amarant", reason="contract changed")
+    assert documentation.collect(subject) == {"tests.support.extras": [page]}
+    db.session.execute(OutboxDelivery.__table__.delete())  # the demo's own requests
+    assert documentation.request("client", "amarant", "contract changed") == 1
+    db.session.commit()
+    drain(ctx)
     row = db.session.scalars(
         select(OutboxDelivery).where(OutboxDelivery.hook == "hub_documentation_requested")
     ).one()
     assert (row.state, row.plugin) == ("done", "tests.support.extras")
+    assert row.payload == {"subject": {"kind": "client", "key": "amarant",
+                                       "reason": "contract changed"}}  # fmt: skip
+    [kept] = db.session.scalars(select(DocPage)).all()  # what the plugin said it wrote
+    assert (kept.plugin, kept.title, kept.client_key, kept.result, kept.url) == (
+        "tests.support.extras", "Client:amarant", "amarant", "created", page.url,
+    )  # fmt: skip
+    assert kept.changed_at is not None
 
 
 def test_hook_hub_register_routes(client):

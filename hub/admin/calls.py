@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from hub import calls as service
+from hub import documentation
 from hub.admin import NavEntry, add_nav, bp
 from hub.admin.access import role_required
 from hub.admin.forms import Field, choices, drop_none, read, refusal, validate
@@ -147,6 +148,16 @@ def call_escalate(call_id: int):  # noqa: ANN201
     return _change(call_id, lambda call: service.escalate(
         call, actor=_actor(), kind=form.get("kind", ""), to_line=form.get("to_line") or None,
         to_person=form.get("to_person") or None, reason=reason,
+    ))  # fmt: skip
+
+
+@bp.post("/calls/<int:call_id>/document")
+@role_required(*STAFF)
+def call_document(call_id: int):  # noqa: ANN201
+    """Mark the call worth a knowledge article in the service wiki (cause, resolution)."""
+    form = request.form
+    return _change(call_id, lambda call: documentation.mark_documented(
+        call, actor=_actor(), cause=form.get("cause", ""), resolution=form.get("resolution", "")
     ))  # fmt: skip
 
 

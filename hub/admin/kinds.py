@@ -70,11 +70,6 @@ class Kind:
 # --- clients ---------------------------------------------------------------------------
 
 
-def _client_update(client: Client, name: str) -> Client:
-    client.name = name
-    return client
-
-
 CLIENT = Kind(
     name="client",
     plural="clients",
@@ -86,7 +81,7 @@ CLIENT = Kind(
     create_schema=schemas.ClientIn,
     patch_schema=schemas.ClientPatch,
     create=directory.create_client,
-    update=_client_update,
+    update=directory.rename_client,
     initial=lambda c: {"name": c.name},
     client_visible=True,
 )

@@ -5,8 +5,17 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from hub import calls as service
+from hub import documentation
 from hub.api import PAGING, actor, bp, current_user, doc, paged, parse, render
-from hub.api.schemas import CallCreate, CallPatch, EscalationIn, NoteIn, TimeIn, TransitionIn
+from hub.api.schemas import (
+    CallCreate,
+    CallPatch,
+    DocumentIn,
+    EscalationIn,
+    NoteIn,
+    TimeIn,
+    TransitionIn,
+)
 from hub.callsearch import search
 from hub.db import db, utcnow
 from hub.errors import Forbidden
@@ -127,5 +136,16 @@ def escalate(call_id: int):  # noqa: ANN201
     data = parse(EscalationIn)
     call = _load(call_id, for_update=True)
     service.escalate(call, actor=actor(), **data.model_dump())
+    db.session.commit()
+    return jsonify(render.call(call))
+
+
+@bp.post("/calls/<int:call_id>/documented")
+@doc("Mark a call worth a knowledge article (its cause and resolution)", body=DocumentIn,
+     roles=STAFF)  # fmt: skip
+def document(call_id: int):  # noqa: ANN201
+    data = parse(DocumentIn)
+    call = _load(call_id, for_update=True)
+    documentation.mark_documented(call, actor=actor(), **data.model_dump())
     db.session.commit()
     return jsonify(render.call(call))

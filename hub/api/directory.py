@@ -77,8 +77,7 @@ def get_client(key: str):  # noqa: ANN201
 @doc("Rename a client", body=ClientPatch, roles=MANAGERS)
 def patch_client(key: str):  # noqa: ANN201
     data = parse(ClientPatch)
-    client = service.get(Client, "key", key)
-    client.name = data.name
+    client = service.rename_client(service.get(Client, "key", key), data.name)
     db.session.commit()
     return jsonify(render.client(client))
 

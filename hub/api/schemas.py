@@ -93,14 +93,27 @@ class TransitionIn(In):
     note: LongText | None = None
 
 
+#: Text that must say something (a note, a cause): not empty once stripped.
+Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+
+
 class NoteIn(In):
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)]
+    note: Words
 
 
 class TimeIn(In):
     person: Key
     minutes: Annotated[int, Field(ge=1, le=1440)]
     note: LongText | None = None
+
+
+class DocumentIn(In):
+    cause: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)
+    ]
+    resolution: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)
+    ]
 
 
 class EscalationIn(In):

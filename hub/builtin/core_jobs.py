@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from hub import hookimpl, inbound
+from hub import documentation, hookimpl, inbound
 from hub.hooktypes import Job
 from hub.sla import sweep
 from hub.sla.clocks import SWEEP_JOB
@@ -21,4 +21,6 @@ def hub_register_jobs() -> list[Job]:
             run=sweep.run,
             next_due=sweep.next_due,
         ),
+        # Hourly, so a month's SLA report pages are queued soon after the month ends.
+        Job(name="documentation_monthly", interval=3600, run=documentation.monthly),
     ]

@@ -11,6 +11,7 @@ from hub.models.directory import (
     Person,
     ServiceTarget,
 )
+from hub.models.docs import DocPage
 from hub.models.plumbing import (
     InboundEvent,
     OutboxDelivery,
@@ -33,6 +34,7 @@ __all__ = [
     "Clock",
     "Contact",
     "Contract",
+    "DocPage",
     "Handover",
     "InboundEvent",
     "OutboxDelivery",

@@ -96,7 +96,9 @@ def hub_documentation_requested(subject) -> list[Page]:  # noqa: ANN001
     return [
         Page(
             title=f"Client:{subject.key}",
-            text=f"Service page of {subject.key}",
+            text=f"Service page of {subject.data['client']['name']}",  # filled by the core
             summary=subject.reason,
+            url=f"https://wiki.example/Client:{subject.key}",
+            result="created",
         )
     ]
