@@ -217,6 +217,12 @@ class Wiki:
     def page_url(self, title: str) -> str:
         return f"{self.url}/index.php?title={title.replace(' ', '_')}"
 
+    def configure(self, php: str) -> None:
+        """Append PHP to the wiki's LocalSettings.php; ``php -S`` reads it on every
+        request, so it applies at once (e.g. ``$wgReadOnly = "maintenance";``)."""
+        with (self.folder / "LocalSettings.php").open("a") as settings:
+            settings.write("\n" + php + "\n")
+
     def start(self, timeout: float = 20.0) -> None:
         """Serve the wiki and wait until its API answers."""
         if self._process is not None:
@@ -224,7 +230,7 @@ class Wiki:
         env = {**os.environ, "MW_CONFIG_FILE": str(self.folder / "LocalSettings.php")}
         self._log = (self.folder / "server.log").open("ab")
         self._process = subprocess.Popen(
-            ["php", "-S", self.host, "-t", str(MW_HOME)],
+            ["php", "-d", "opcache.enable_cli=1", "-S", self.host, "-t", str(MW_HOME)],
             env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip

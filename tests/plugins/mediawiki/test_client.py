@@ -215,3 +215,29 @@ def test_a_wiki_that_does_not_answer_times_out(wiki: Wiki) -> None:
     finally:
         wiki.resume()
     assert client.read("Service").exists is False
+
+
+def test_a_read_only_wiki_is_worth_retrying(wiki: Wiki, client: WikiClient) -> None:
+    client.write("Service", lambda _: GENERATED, "hub: new")
+    wiki.configure('$wgReadOnly = "maintenance";')
+    with pytest.raises(WikiUnavailable, match="readonly") as caught:
+        client.write("Service", lambda _: GENERATED + "More.", "hub: edit")
+    assert not isinstance(caught.value, ConfigurationError)
+
+
+def test_a_rate_limit_is_worth_retrying(wiki: Wiki, client: WikiClient) -> None:
+    wiki.configure(  # the limiter counts in the object cache, which is off by default
+        "$wgMainCacheType = CACHE_DB;\n"
+        "$wgGroupPermissions['bot']['noratelimit'] = false;\n"
+        "$wgRateLimits['edit']['user'] = [1, 60];"
+    )
+    client.write("Service", lambda _: GENERATED, "hub: new")
+    with pytest.raises(WikiUnavailable, match="ratelimited") as caught:
+        client.write("Service", lambda _: GENERATED + "More.", "hub: edit")
+    assert not isinstance(caught.value, ConfigurationError)
+
+
+def test_a_lost_session_logs_in_again(wiki: Wiki, client: WikiClient) -> None:
+    client.write("Service", lambda _: GENERATED, "hub: new")
+    client._site.connection.cookies.clear()  # the wiki forgot the hub's session
+    assert client.write("Service", lambda _: GENERATED + "More.", "hub: edit") == "edited"
