@@ -182,3 +182,23 @@ def test_wiki_sync_dry_run_prints_what_would_change_and_writes_nothing(synced, w
     out = runner.invoke(main, ["wiki", "sync", "--client", "amarant"])
     assert out.exit_code == 0, out.output
     assert f"edited        {CLIENT_PAGE}" in out.output
+
+
+def test_a_call_marked_worth_documenting_gets_a_knowledge_article(synced, wiki):
+    from hub import calls
+
+    call = calls.create(actor="t", source="t", client="amarant", title="Login loops")
+    calls.add_time(call, actor="t", person="anja", minutes=45)
+    for step in ("acknowledged", "resolved"):
+        calls.transition(call, step, actor="t")
+    documentation.mark_documented(
+        call, actor="user:anja", cause="a stale session cookie", resolution="fixed its path"
+    )
+    db.session.commit()
+    deliver(synced)
+    title = f"Service:Knowledge/Call {call.id}: Login loops"
+    text = wiki.person.text(title)
+    assert text is not None, title
+    assert "a stale session cookie" in text and "fixed its path" in text and "45" in text
+    [page] = db.session.scalars(select(DocPage).where(DocPage.kind == "call")).all()
+    assert (page.title, page.result, page.client_key) == (title, "created", "amarant")
