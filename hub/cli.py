@@ -178,7 +178,7 @@ def wiki_sync(client_key: str | None, dry_run: bool) -> None:
     reason = "regenerated on demand (slahub wiki sync)"
     counts: Counter = Counter()
     for subject in subjects:
-        subject = replace(subject, reason=reason, dry_run=dry_run)
+        subject = replace(subject, reason=reason, dry_run=dry_run, bulk=True)
         for plugin, pages in documentation.collect(subject).items():
             if isinstance(pages, Exception):
                 counts["failed"] += 1

@@ -36,10 +36,11 @@ def documenting_plugins() -> list[str]:
     return implementers(get_pm(), HOOK)
 
 
-def request(kind: str, key: str, reason: str) -> int:
+def request(kind: str, key: str, reason: str, *, bulk: bool = False) -> int:
     """Queue the documentation of one subject for every documenting plugin (the caller
-    commits); the data is read when the worker delivers it."""
-    return outbox.enqueue(HOOK, {"subject": {"kind": kind, "key": key, "reason": reason}})
+    commits); the data is read when the worker delivers it. ``bulk``: one of many."""
+    subject = {"kind": kind, "key": key, "reason": reason, **({"bulk": True} if bulk else {})}
+    return outbox.enqueue(HOOK, {"subject": subject})
 
 
 def fill(subject: DocSubject) -> DocSubject:

@@ -98,6 +98,9 @@ class DocSubject:
     data: dict[str, Any] = field(default_factory=dict)
     #: Only say what would change (``slahub wiki sync --dry-run``); write nothing.
     dry_run: bool = False
+    #: One of many subjects asked for together (a sync of every page): a plugin may
+    #: read ahead what it will need for the others.
+    bulk: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,9 @@ def documentation_sync():  # noqa: ANN201
         flash(f"client: {exc.message}")
         return redirect(url_for("admin.documentation_pages")), 303
     for subject in subjects:
-        documentation.request(subject.kind, subject.key, "regenerated on request (admin page)")
+        documentation.request(
+            subject.kind, subject.key, "regenerated on request (admin page)", bulk=True
+        )
     db.session.commit()
     flash(f"{len(subjects)} subjects queued for the wiki" + (f" (client {key})" if key else ""))
     return redirect(url_for("admin.documentation_pages")), 303

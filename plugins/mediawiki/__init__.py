@@ -37,6 +37,8 @@ def hub_documentation_requested(subject: DocSubject) -> list[Page] | None:
     generated = render.render(subject, category=category, namespace=namespace)
     wiki = settings.client()
     try:
+        if subject.bulk:  # one of many: read the namespace's pages in a few requests
+            wiki.read_ahead(f"{namespace}:")
         if subject.dry_run:
             return [_preview(wiki, title, generated, subject.reason)]
         result = wiki.write(title, lambda current: render.merge(generated, current), subject.reason)

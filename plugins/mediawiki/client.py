@@ -54,6 +54,8 @@ PERMISSION_CODES = {
 }  # fmt: skip
 #: API error codes that mean the login session is gone: log in again.
 SESSION_CODES = {"assertuserfailed", "assertbotfailed", "badtoken", "notloggedin"}
+#: How long pages read ahead (:meth:`WikiClient.read_ahead`) are handed out.
+READ_AHEAD_SECONDS = 120.0
 #: What PHP's rtrim() strips (MediaWiki trims saved text with it; not Unicode spaces).
 PHP_TRIM = " \t\n\r\0\x0b"
 
@@ -159,6 +161,8 @@ class WikiClient:
         self.user, self.bot_password = user, bot_password
         self.timeout, self.retries, self.user_agent = timeout, retries, user_agent
         self._site: mwclient.Site | None = None
+        self._ahead_at = 0.0
+        self._ahead_pages: dict[str, dict[str, Any]] = {}
 
     def page_url(self, title: str) -> str:
         """The page's address for people (``index.php?title=…`` works on every wiki)."""
@@ -173,13 +177,45 @@ class WikiClient:
         return self._connect().username
 
     def read(self, title: str) -> WikiPage:
-        """The page's current text, revision and timestamp, in one request."""
+        """The page's current text, revision and timestamp, in one request (none when
+        :meth:`read_ahead` has it: each page read ahead is handed out once)."""
         site = self._connect()
-        info = self._query(site, title)
-        if not site.logged_in:  # the session expired: log in again, read again
-            self._site = None
-            site = self._connect()
+        info = self._ahead_pages.pop(normalise_title(title), None)
+        if info is None or time.monotonic() - self._ahead_at > READ_AHEAD_SECONDS:
             info = self._query(site, title)
+            if not site.logged_in:  # the session expired: log in again, read again
+                self._site = None
+                site = self._connect()
+                info = self._query(site, title)
+        return self._page(site, title, info)
+
+    def read_ahead(self, prefix: str) -> int:
+        """Read every page whose title starts with ``prefix`` (in the main namespace) in
+        a few requests, 50 pages each, and keep them for :meth:`read` for
+        :data:`READ_AHEAD_SECONDS`: a sync of hundreds of pages then costs a few reads
+        instead of one per page. A page read ahead is as it was then; saving it sends that
+        revision, so an edit made since is still a conflict and the page is read again.
+        Returns how many pages were read; does nothing while an earlier read-ahead is
+        fresh."""
+        if time.monotonic() - self._ahead_at <= READ_AHEAD_SECONDS and self._ahead_pages:
+            return 0
+        site = self._connect()
+        pages: dict[str, dict[str, Any]] = {}
+        more: dict[str, str] | None = {"continue": ""}
+        while more is not None:
+            with self._translated("read ahead", prefix):
+                answer = site.get(
+                    "query", generator="allpages", gapprefix=prefix, gapnamespace="0",
+                    gaplimit="50", prop="info|revisions", inprop="protection",
+                    rvprop="ids|timestamp|content", rvslots="main", curtimestamp="1", **more,
+                )  # fmt: skip
+            for info in (answer.get("query") or {}).get("pages", {}).values():
+                pages[info["title"]] = {**info, "curtimestamp": answer["curtimestamp"]}
+            more = answer.get("continue")
+        self._ahead_at, self._ahead_pages = time.monotonic(), pages
+        return len(pages)
+
+    def _page(self, site: mwclient.Site, title: str, info: dict[str, Any]) -> WikiPage:
         with self._translated("read", title):
             handle = mwclient.page.Page(site, title, info=info)
         revision = (info.get("revisions") or [None])[0]

@@ -241,3 +241,35 @@ def test_a_lost_session_logs_in_again(wiki: Wiki, client: WikiClient) -> None:
     client.write("Service", lambda _: GENERATED, "hub: new")
     client._site.connection.cookies.clear()  # the wiki forgot the hub's session
     assert client.write("Service", lambda _: GENERATED + "More.", "hub: edit") == "edited"
+
+
+def test_read_ahead_reads_a_prefix_in_bulk_and_hands_each_page_out_once(
+    wiki: Wiki, client: WikiClient
+) -> None:
+    for n in range(3):
+        client.write(f"Service:Client {n}", with_notes(GENERATED), "hub: new")
+    client.write("Other page", lambda _: GENERATED, "hub: new")
+    assert client.read_ahead("Service:") == 3
+    assert client.read_ahead("Service:") == 0  # still fresh: nothing read again
+    page = client.read("Service:Client 1")
+    assert page.exists and page.text == (GENERATED + NOTES).rstrip()
+    assert client._ahead_pages.keys() == {"Service:Client 0", "Service:Client 2"}
+
+
+def test_a_page_read_ahead_and_edited_since_is_still_a_conflict_and_read_again(
+    wiki: Wiki, client: WikiClient
+) -> None:
+    client.write("Service:Amarant", with_notes(GENERATED), "hub: new")
+    client.read_ahead("Service:")
+    wiki.person.edit("Service:Amarant", BY_PERSON + NOTES + "Call Anja first.")  # after it
+    seen: list[str | None] = []
+    make = with_notes(GENERATED + "Updated.\n")
+
+    def make_text(current: str | None) -> str:
+        seen.append(current)
+        return make(current)
+
+    assert client.write("Service:Amarant", make_text, "hub: update") == "edited"
+    assert len(seen) == 2 and "Call Anja first." not in (seen[0] or "")  # the kept copy
+    assert "Call Anja first." in (seen[1] or "")  # the conflict made it read again
+    assert (wiki.person.text("Service:Amarant") or "").endswith("Call Anja first.")
