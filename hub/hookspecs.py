@@ -24,6 +24,8 @@ from hub.hooktypes import (
     Job,
     Page,
     Setting,
+    Site,
+    SiteReport,
     WebhookHandler,
 )
 
@@ -91,6 +93,20 @@ def hub_documentation_requested(subject: DocSubject) -> list[Page] | None:
         (``reason``: the edit summary), its data, and whether this is a dry run.
     :return: the pages the plugin wrote (or would write) with their ``result``; the core
         keeps them for the admin page. None when it documents nothing.
+    """
+
+
+# --- Site checks ----------------------------------------------------------------------
+
+
+@hookspec
+def hub_report_site_checks(sites: list[Site]) -> list[SiteReport] | None:
+    """Check these applications' sites now, over HTTP and read-only (the worker's
+    ``site_checks`` job and ``slahub sites check``).
+
+    :param sites: the sites due, each with its application key, URL and product line.
+    :return: a report per site the plugin checked (the core stores them, opens or
+        updates incidents and keeps the certification's state); None when it checks none.
     """
 
 

@@ -121,6 +121,43 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Site:
+    """An application's site to check: ``key`` is the application's key."""
+
+    key: str
+    url: str
+    product_line: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of a site: ``id`` (e.g. ``tls.expiry``), ``severity`` (critical, high,
+    medium, low, info), ``verdict`` (pass, warn, fail, error: the check itself could not
+    run) and ``evidence``: what decided it (``url``, ``status``, ``detail``: the header or
+    line)."""
+
+    id: str
+    title: str
+    severity: str
+    verdict: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    """All checks of one site in one run. ``drupal``: what was found out about Drupal
+    (``major``, ``version`` or None when the minor cannot be seen); ``requests`` made."""
+
+    key: str
+    url: str
+    checked_at: str
+    results: tuple[CheckResult, ...]
+    drupal: dict[str, Any] = field(default_factory=dict)
+    requests: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class Setting:
     """A plugin setting: its default, whether it is secret, and what it is for."""
 
