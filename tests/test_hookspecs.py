@@ -128,6 +128,14 @@ def test_hook_hub_documentation_requested(ctx):
     assert kept.changed_at is not None
 
 
+def test_hook_hub_report_site_checks(ctx):
+    from hub.hooktypes import Site
+
+    sites = [Site("amarant-intranet", "https://intranet.amarant.example", "joomla")]
+    [[report]] = get_pm().hook.hub_report_site_checks(sites=sites)
+    assert (report.key, report.results[0].verdict) == ("amarant-intranet", "pass")
+
+
 def test_hook_hub_register_routes(client):
     assert client.get("/extras/hello").json == {"hello": "from a plugin"}
 
