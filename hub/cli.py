@@ -2,7 +2,7 @@
 
 ``slahub run`` (web + worker), ``slahub worker``, ``slahub db upgrade`` (Flask-Migrate),
 ``slahub demo``, ``slahub create-user``, ``slahub create-token``, ``slahub outbox``,
-``slahub wiki sync``.
+``slahub wiki sync``, ``slahub sites check``.
 """
 
 from __future__ import annotations
@@ -193,4 +193,50 @@ def wiki_sync(client_key: str | None, dry_run: bool) -> None:
     totals = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "no pages"
     click.echo(f"{len(subjects)} subjects: {totals}" + (" (dry run)" if dry_run else ""))
     if counts["failed"]:
+        raise SystemExit(1)
+
+
+@main.group("sites")
+def sites_group() -> None:
+    """The clients' sites: checks over HTTP, read-only."""
+
+
+@sites_group.command("check")
+@click.argument("application", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+def sites_check(application: str | None, as_json: bool) -> None:
+    """Check one application's site (or every site) now and keep the results; exits 1
+    when a critical check fails, so it can guard a deploy pipeline."""
+    import json
+    from dataclasses import asdict
+
+    from sqlalchemy import select
+
+    from hub import sitechecks
+    from hub.models import Application
+
+    stmt = select(Application).where(Application.url.is_not(None)).order_by(Application.key)
+    if application:
+        stmt = stmt.where(Application.key == application)
+    apps = db.session.scalars(stmt).all()
+    if application and not apps:
+        raise click.ClickException(f"no application {application!r} with a URL")
+    reports = sitechecks.check([sitechecks.site(a) for a in apps])
+    if apps and not reports:
+        raise click.ClickException("no site-checking plugin is enabled (ENABLED_PLUGINS)")
+    critical = False
+    for report in reports:
+        run = sitechecks.record(report)
+        db.session.commit()
+        critical |= bool(run.critical)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in reports], indent=2, default=str))
+    else:
+        for report in reports:
+            click.echo(f"{report.key}  {report.url}  ({report.requests} requests, "
+                       f"{report.seconds:.1f} s)")  # fmt: skip
+            for r in report.results:
+                detail = str(r.evidence.get("detail") or "")[:70]
+                click.echo(f"  {r.verdict.upper():<5} {r.severity:<8} {r.id:<22} {detail}")
+    if critical:
         raise SystemExit(1)

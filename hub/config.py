@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     # The SLA sweep (warnings, breaches, escalation levels): seconds between rounds; it
     # also runs at the next alert's due time when that comes sooner.
     "SLA_SWEEP_SECONDS": 60,
+    "SITE_CHECK_SECONDS": 60,
     # E-mail for SLA alerts and escalations; empty SMTP_HOST: no e-mail is sent.
     "SMTP_HOST": "",
     "SMTP_PORT": 25,

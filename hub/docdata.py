@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from hub import certification as intake
+from hub import sitechecks, vocab
 from hub.db import db
 from hub.directory import get
 from hub.errors import Invalid, NotFound
@@ -31,21 +33,12 @@ from hub.sla.reports import client_report, contract_for, local_midnight, parse_p
 from hub.sla.reports_export import to_json
 from hub.sla.routing import LINE_ROLES
 from hub.sla.spec import DEFAULT_COUNTRY, DEFAULT_TIMEZONE, WEEKDAYS
-from hub.vocab import CATEGORIES, LINE_TITLES, LINES, OPEN_STATUSES, PRIORITIES, PRODUCT_LINES
+from hub.vocab import LINE_PLAN, LINE_TITLES, OPEN_STATUSES, PRODUCT_LINES
 
 KINDS = ("client", "application", "report", "faq", "call")
 DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
                                 "Saturday", "Sunday"), strict=True))  # fmt: skip
 PRODUCT_LINE_TITLES = {"drupal": "Drupal", "joomla": "Joomla", "lamp": "LAMP", "other": "Other"}
-#: The line plan of the design ("who does what"): who serves each line, and an example.
-LINE_PLAN = {
-    "1-general": ("whoever takes the call at the provider",
-                  "registers, classifies, answers simple questions"),
-    "1-product": ("staff who know the product line", "how-to questions"),
-    "2-platform": ("the hosting (LAMP) provider", "server, PHP, database, mail"),
-    "2-application": ("the associate on duty", "bugs, configuration, small changes"),
-    "3-application": ("the developer who built the application", "code changes, releases"),
-}  # fmt: skip
 #: The associate FAQ: the line that handles each kind of request (the plugin words how).
 FAQ_LINES = {"question": "1-product", "incident": "2-application",
              "problem": "2-application", "change": "3-application"}  # fmt: skip
@@ -140,7 +133,7 @@ def line_plan(applications: list[Application]) -> list[dict[str, Any]]:
     line everyone active who works on it (it is no client's own)."""
     team = {m.person for a in applications for m in a.team if m.person.active}
     plan = []
-    for line in LINES:
+    for line in vocab.LINES:
         people = {m.person for a in applications for m in a.team
                   if m.role in LINE_ROLES[line] and m.person.active}  # fmt: skip
         people |= {p for p in team if line in (p.lines or ())}
@@ -174,8 +167,9 @@ def certification(application: Application) -> dict[str, Any]:
 def _application_summary(a: Application) -> dict[str, Any]:
     return {
         "key": a.key, "name": a.name, "url": a.url, "product_line": a.product_line,
-        "platform_provider": a.platform_provider, "certification": certification(a),
-        "site_check": None,
+        "platform_provider": a.platform_provider,
+        "certification": intake.for_pages(a, certification(a)),
+        "site_check": sitechecks.summary(sitechecks.last_run(a.id)),
     }  # fmt: skip
 
 
@@ -227,7 +221,7 @@ def application(key: str) -> dict[str, Any]:
         "changed_at": _newest(row.client.created_at, last_change),
         "team": [{**_person(m.person), "role": m.role} for m in team],
         "open_calls": {"total": len(open_calls),
-            "by_priority": {p: priorities[p] for p in sorted({*PRIORITIES, *priorities})},
+            "by_priority": {p: priorities[p] for p in sorted({*vocab.PRIORITIES, *priorities})},
             "by_status": {s: statuses[s] for s in OPEN_STATUSES},
             "items": [{"id": c.id, "title": c.title, "priority": c.priority,
                        "category": c.category, "status": c.status, "line": c.line,
@@ -279,7 +273,7 @@ def faq(product_line: str) -> dict[str, Any]:
     )
     certified = [p for p in people if product_line in (p.certified or ())]
     kinds = [{"category": c, "line": FAQ_LINES[c], "line_title": LINE_TITLES[FAQ_LINES[c]],
-              "executor": LINE_PLAN[FAQ_LINES[c]][0]} for c in CATEGORIES]  # fmt: skip
+              "executor": LINE_PLAN[FAQ_LINES[c]][0]} for c in vocab.CATEGORIES]  # fmt: skip
     return _finish({
         "product_line": product_line, "title": title,
         "source": f"the hub's way of working and the {title} applications and associates",

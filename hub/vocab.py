@@ -50,3 +50,13 @@ SERVICES = (
     "release_management",
 )
 PRODUCT_LINES = ("drupal", "joomla", "lamp", "other")
+
+#: The line plan of the design ("who does what"): who serves each line, and an example.
+LINE_PLAN = {
+    "1-general": ("whoever takes the call at the provider",
+                  "registers, classifies, answers simple questions"),
+    "1-product": ("staff who know the product line", "how-to questions"),
+    "2-platform": ("the hosting (LAMP) provider", "server, PHP, database, mail"),
+    "2-application": ("the associate on duty", "bugs, configuration, small changes"),
+    "3-application": ("the developer who built the application", "code changes, releases"),
+}  # fmt: skip

@@ -47,7 +47,7 @@ def test_client_has_contract_levels_calendar_contacts_and_applications(ctx) -> N
     assert data["sla_manager"]["name"] == "Bas Vredeling"
     (app,) = data["applications"]
     assert app["platform_provider"] == "Kovoks"
-    assert app["certification"]["state"] == "certified"
+    assert app["certification"]["state"] == "not assessed (team trained)"
     assert app["site_check"] is None
     assert json.loads(json.dumps(data)) == data
 
@@ -79,14 +79,14 @@ def test_certification_follows_the_associates(ctx) -> None:
     anja.certified = []
     db.session.flush()
     cert = docdata.application("amarant-intranet")["application"]["certification"]
-    assert cert["state"] == "not certified"
+    assert cert["state"] == "not assessed (team not trained)"
     assert [(p["name"], p["certified"]) for p in cert["associates"]] == [
         ("Anja", False), ("Ronald", True)]  # fmt: skip
     for key in ("anja", "ronald"):
         db.session.scalar(select(Person).where(Person.key == key)).kind = "staff"
     db.session.flush()
     assert docdata.application("amarant-intranet")["application"]["certification"][
-        "state"] == "no associates"  # fmt: skip
+        "state"] == "not assessed (no associates)"  # fmt: skip
 
 
 def test_application_has_team_platform_and_open_calls(ctx) -> None:

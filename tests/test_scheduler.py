@@ -99,7 +99,7 @@ def test_two_worker_instances_share_the_core_job(app, db_url):
     again = job_row(app, "inbound")
     assert again.last_started_at > row.last_started_at and again.locked_by is None
     names = sorted(row["name"] for row in fetch(db_url, "SELECT name FROM scheduled_jobs"))
-    jobs = ["documentation_monthly", "inbound", "roster_handover", "sla_sweep"]
+    jobs = ["documentation_monthly", "inbound", "roster_handover", "site_checks", "sla_sweep"]
     assert names == jobs, "one row per job, two workers"
 
 

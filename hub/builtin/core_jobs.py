@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from hub import documentation, hookimpl, inbound
+from hub import documentation, hookimpl, inbound, sitechecks
 from hub.hooktypes import Job
 from hub.sla import sweep
 from hub.sla.clocks import SWEEP_JOB
@@ -23,4 +23,9 @@ def hub_register_jobs() -> list[Job]:
         ),
         # Hourly, so a month's SLA report pages are queued soon after the month ends.
         Job(name="documentation_monthly", interval=3600, run=documentation.monthly),
+        Job(
+            name="site_checks",
+            interval=float(current_app.config["SITE_CHECK_SECONDS"]),
+            run=sitechecks.run_due,
+        ),
     ]

@@ -20,6 +20,7 @@ from hub.models.plumbing import (
     WorkerHeartbeat,
 )
 from hub.models.roster import Handover, Shift, Unavailability
+from hub.models.sites import Certification, SiteCheckResult, SiteCheckRun
 from hub.models.sla import CallPause, Clock
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "CallEvent",
     "CallLink",
     "CallPause",
+    "Certification",
     "Client",
     "Clock",
     "Contact",
@@ -42,6 +44,8 @@ __all__ = [
     "Person",
     "ScheduledJob",
     "ServiceTarget",
+    "SiteCheckResult",
+    "SiteCheckRun",
     "Shift",
     "TimeEntry",
     "Unavailability",

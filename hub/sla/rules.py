@@ -13,8 +13,9 @@ optional and falls back to the defaults here::
       "collegial": {"3-application": 240},   # collegial response target per line
       "next_line": {"2-platform": "3-application"},  # the contract's line plan
       "quiet_hours": ["22:00", "07:00"],     # no e-mail then (contract time zone) ...
-      "quiet_exempt": ["P1"]                 # ... except for these priorities
-    }
+      "quiet_exempt": ["P1"],                # ... except for these priorities
+      "site_check_minutes": 1440             # how often the applications' sites are
+    }                                        # checked (wall-clock minutes)
 
 Level actions: ``notify`` (tell the people on the call), ``escalate`` (functionally, to
 the next line of the line plan), ``manager`` (hierarchically, to the SLA manager).
@@ -32,7 +33,9 @@ from hub.vocab import LINES, PRIORITIES
 
 ACTIONS = ("notify", "escalate", "manager")
 KEYS = ("warning_minutes_before", "levels", "lines", "collegial", "next_line", "quiet_hours",
-        "quiet_exempt")  # fmt: skip
+        "quiet_exempt", "site_check_minutes")  # fmt: skip
+#: Sites are checked daily unless the contract says otherwise.
+DEFAULT_SITE_CHECK_MINUTES = 1440
 
 #: A breach escalates to the next line, and an hour later to the SLA manager.
 DEFAULT_LEVELS: tuple[tuple[int, str], ...] = ((0, "escalate"), (60, "manager"))
@@ -68,6 +71,7 @@ class Rules:
     next_line: dict[str, str | None]
     quiet_hours: tuple[time, time] | None
     quiet_exempt: tuple[str, ...]
+    site_check_minutes: int = DEFAULT_SITE_CHECK_MINUTES
 
     def warning_mark(self, target: int) -> float:
         """Business minutes into a clock at which its warning fires."""
@@ -155,7 +159,11 @@ def parse_rules(rules: Mapping[str, Any] | None, warning_percent: int = 75) -> R
     exempt = rules.get("quiet_exempt", list(DEFAULT_QUIET_EXEMPT))
     if not isinstance(exempt, list) or any(p not in PRIORITIES for p in exempt):
         raise ValueError(f"quiet_exempt: a list of priorities ({', '.join(PRIORITIES)})")
+    every = rules.get("site_check_minutes", DEFAULT_SITE_CHECK_MINUTES)
+    if _minutes(every, "site_check_minutes") < 5:
+        raise ValueError("site_check_minutes: at least 5 minutes between checks of a site")
     return Rules(
+        site_check_minutes=every,
         warning_percent=warning_percent,
         warning_minutes_before=before,
         levels=levels,

@@ -68,7 +68,7 @@ def test_the_client_page(ctx) -> None:
            "changes || Anja, Rob, Ronald\n" in text  # fmt: skip
     assert "! Hours card balance\n| 39.58 h\n" in text
     assert "[[Service:Amarant/Amarant intranet|Amarant intranet]] || joomla || Kovoks || " \
-           "certified || not checked yet" in text  # fmt: skip
+           "not assessed (team trained) || not checked yet" in text  # fmt: skip
     assert "| Saturday || closed" in text and "public holidays of NL" in text
 
 
