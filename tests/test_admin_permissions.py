@@ -70,6 +70,7 @@ CHANGES: dict[str, tuple[str, ...]] = {
     f"/calls/{OWN_CALL}/escalate": STAFF,
     f"/calls/{OWN_CALL}/document": STAFF,
     "/documentation/sync": MANAGERS,
+    "/applications/amarant-intranet/certification": MANAGERS,
     "/calls/new": STAFF,
     "/clients/new": MANAGERS,
     "/clients/amarant/edit": MANAGERS,
@@ -111,6 +112,7 @@ FORMS: dict[str, dict[str, str]] = {
     "certify": {"associate": "anja", "certified": "1"},
     "document": {"cause": "a stale cache", "resolution": "cleared it"},
     "/documentation/sync": {"client": "amarant"},
+    "certification": {"tested": "yes", "note": "intake"},
 }  # fmt: skip
 
 
@@ -182,6 +184,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/roster/generate", "/roster/swap", "/roster/reassign", "/roster/unavailable",
         "/roster/unavailable/<int:row_id>/remove", "/roster/certify",
         "/calls/<int:call_id>/document", "/documentation/sync",
+        "/applications/<key>/certification",
     }  # fmt: skip
     public = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST")}
     expected = {(r, "GET") for r in covered} | {(r, "POST") for r in changes} | public

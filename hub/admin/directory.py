@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from hub import directory as service
-from hub.admin import NavEntry, add_nav, bp, terms
+from hub.admin import NavEntry, add_nav, bp, sites, terms
 from hub.admin.access import role_required
 from hub.admin.forms import FORM, Field, drop_none, read, refusal, validate
 from hub.admin.kinds import KINDS, Kind
@@ -79,6 +79,7 @@ def _view(kind: Kind, key: str):  # noqa: ANN202
         extra["contact_fields"] = CONTACT_FIELDS
     if kind.name == "application":
         extra["people"] = db.session.scalars(select(Person).order_by(Person.key)).all()
+        extra.update(sites.page_data(row))
     return render_template(
         f"admin/directory/{kind.name}.html",
         kind=kind,
