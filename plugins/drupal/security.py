@@ -39,8 +39,8 @@ _VERSION = re.compile(r"^(\d+)(?:\.(\d+|x))?(?:\.(\d+|x))?(?:-([0-9A-Za-z.]+))?$
 
 
 class DrupalInfo(Protocol):
-    """What site detection found: ``major`` (None: not Drupal), ``version`` (None:
-    the minor is not visible)."""
+    """What site detection found: ``major`` (None: not Drupal, unless it has
+    ``detected`` set), ``version`` (None: the minor is not visible)."""
 
     major: int | None
     version: str | None
@@ -112,7 +112,10 @@ def _newer(project: Project, version: str, prefix: str) -> list[Release]:
 def security_checks(info: DrupalInfo, feeds: FeedCache, today: date) -> list[CheckResult]:
     """The core.* checks for a detected Drupal; none when the site is not Drupal."""
     if info.major is None:
-        return []
+        if not getattr(info, "detected", False):
+            return []
+        unseen = {"detail": "cannot tell: Drupal, but its major version is not visible"}
+        return [_result(check, "warn", unseen) for check in CHECKS]
     try:
         feed = feeds.release_history("drupal")
     except FeedError as exc:

@@ -59,6 +59,13 @@ def test_not_drupal_gets_no_security_checks() -> None:
     assert security_checks(Info(None, None), Feeds(), TODAY) == []
 
 
+def test_drupal_without_a_visible_major_cannot_be_judged() -> None:
+    info = Info(None, None)
+    info.detected = True
+    results = security_checks(info, Feeds(), TODAY)
+    assert len(results) == 5 and {r.verdict for r in results} == {"warn"}
+
+
 def test_newest_release_of_a_supported_branch_passes() -> None:
     results = run(11, "11.2.3")
     assert {k: r.verdict for k, r in results.items()} == {
