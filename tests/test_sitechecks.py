@@ -157,3 +157,12 @@ def test_slahub_sites_check_prints_a_table_or_json(ctx):
     assert parsed["key"] == APP and parsed["results"][0]["verdict"] == "pass"
     out = runner.invoke(main, ["sites", "check", "nothing-here"])
     assert out.exit_code != 0 and "no application 'nothing-here'" in out.output
+
+
+def test_slahub_sites_check_fails_when_a_critical_check_fails(ctx):
+    app = db.session.scalar(select(Application).where(Application.key == APP))
+    app.url = "https://broken.amarant.example"
+    db.session.commit()
+    out = ctx.test_cli_runner().invoke(main, ["sites", "check"])
+    assert out.exit_code == 1 and "FAIL  critical reachable" in out.output
+    assert [c.title for c in incidents()] == ["Site check failed: Site answers"]

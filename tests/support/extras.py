@@ -118,7 +118,7 @@ def hub_report_site_checks(sites):  # noqa: ANN001,ANN201
                     "reachable",
                     "Site answers",
                     "critical",
-                    "pass",
+                    "fail" if "broken" in site.url else "pass",
                     {"url": site.url, "status": 200},
                 ),
             ),  # fmt: skip
