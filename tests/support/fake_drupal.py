@@ -117,6 +117,9 @@ class _Handler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         with contextlib.suppress(OSError, ValueError):  # the socket was reset on purpose
             super().finish()
+        if self.server.tls is not None:  # the server only closes the socket it accepted
+            with contextlib.suppress(OSError):
+                self.request.close()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Quiet: the tests read ``site.requests`` instead."""
