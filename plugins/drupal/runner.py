@@ -121,7 +121,7 @@ def check_site(
 def check_sites(
     sites: Sequence[Site],
     *,
-    workers: int = 16,
+    workers: int = 32,
     timeout: float = 10.0,
     budget: int = 40,
     seconds: float = 120.0,

@@ -118,6 +118,7 @@ def local_sites() -> Iterator[dict[str, SiteServer]]:
         "plain": SiteServer("plain"),
         "hang": SiteServer("hang"),
         "reset": SiteServer("reset"),
+        "slow": SiteServer("drupal", version="10.5.2", delay=0.3),
     }
     for server in servers.values():
         server.start()
@@ -145,7 +146,7 @@ def test_real_checks_over_local_sites(feed_server: FeedServer, local_sites) -> N
     started = time.monotonic()
     reports = check_sites(
         site_list(local_sites),
-        workers=5,
+        workers=4,
         timeout=0.5,
         budget=40,
         seconds=2.0,
@@ -160,8 +161,7 @@ def test_real_checks_over_local_sites(feed_server: FeedServer, local_sites) -> N
     d10, d11 = by_id(got["d10"]), by_id(got["d11"])
     assert got["d10"].drupal["major"] == 10 and got["d11"].drupal["major"] == 11
     assert d10["core.secure"].verdict == "fail"  # 10.4.8 is marked Insecure
-    if got["d11"].drupal["version"] == "11.2.3":
-        assert d11["core.secure"].verdict == "pass"
+    assert got["d11"].drupal["version"] == "11.2.3" and d11["core.secure"].verdict == "pass"
     assert d10["core.secure"].evidence["url"] == feed_server.release_history_url.format(
         project="drupal"
     )
@@ -175,6 +175,9 @@ def test_real_checks_over_local_sites(feed_server: FeedServer, local_sites) -> N
     # Budgets: requests counted and bounded, the hanging site stopped by its time.
     assert all(0 < r.requests <= 40 for r in reports)
     assert got["hang"].seconds < 2.0 + 3 * 0.5 + 1.5
+    slow = got["slow"]  # answers every request after 0.3 s: its 2 s are spent first
+    assert slow.requests < 10 and slow.seconds < 2.0 + 0.5 + 0.5
+    assert any("time budget of 2 s spent" in str(r.evidence) for r in slow.results)
     assert elapsed < 6
     # One fetch of each feed for all the sites.
     assert feed_server.requests[HISTORY] == 1 and feed_server.requests["/psa.json"] == 1
@@ -186,15 +189,22 @@ def test_feeds_fetched_once_for_many_sites_and_revalidated_with_304(
     servers = [SiteServer("drupal", version="10.5.2").start() for _ in range(12)]
     try:
         todo = [Site(f"s{i}", s.url, "drupal") for i, s in enumerate(servers)]
-        feeds = cache(feed_server, ttl=0.01)
+        now = [0.0]
+        feeds = FeedCache(
+            release_history_url=feed_server.release_history_url,
+            psa_url=feed_server.psa_url,
+            ttl=60,
+            clock=lambda: now[0],
+        )
         kw = dict(workers=6, timeout=2.0, feeds=feeds, user_agent="t", today=TODAY)
         first = check_sites(todo, **kw)
         assert feed_server.requests[HISTORY] == 1 and feed_server.requests["/psa.json"] == 1
-        time.sleep(0.05)
+        now[0] += 61  # the TTL has passed: one conditional request per feed
         second = check_sites(todo, **kw)
     finally:
         for server in servers:
             server.stop()
+    assert feed_server.requests[HISTORY] == 2 and feed_server.requests["/psa.json"] == 2
     assert feed_server.not_modified[HISTORY] == 1 and feed_server.not_modified["/psa.json"] == 1
     assert [by_id(r)["core.supported"].verdict for r in first + second] == ["pass"] * 24
     assert all(by_id(r)["core.secure"].verdict == "pass" for r in second)
@@ -231,7 +241,7 @@ def test_hook_reports_every_site_and_health_tells_the_last_run(
         assert {"feed_ttl_seconds", "interval_minutes", "user_agent"} <= names
         todo = [Site("d10", local_sites["d10"].url, "drupal"),
                 Site("plain", local_sites["plain"].url, "joomla")]  # fmt: skip
-        reports = call_one(pm, "hub_report_site_checks", sites=todo)
+        reports = call_one(pm, "hub_report_site_checks", "drupal", sites=todo)
         assert [r.key for r in reports] == ["d10", "plain"]
         assert any(r.id == "core.secure" for r in reports[0].results)
         health = call_one(pm, "hub_report_health", "drupal")
