@@ -43,6 +43,7 @@ def hub_report_site_checks(sites: list[Site]) -> list[SiteReport] | None:
         seconds=settings.number("site_seconds"),
         feeds=feeds,
         user_agent=settings.text("user_agent"),
+        verify=settings.text("ca_bundle") or True,
     )
     pluginstate.put(settings.NAME, LAST_RUN, _summary(reports, feeds, feed_requests, started))
     return reports

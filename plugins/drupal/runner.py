@@ -84,6 +84,7 @@ def check_site(
     feeds: FeedCache,
     user_agent: str,
     today: date,
+    verify: bool | str = True,
 ) -> SiteReport:
     """One site: the HTTP checks, then (Drupal detected) the security checks, within
     ``budget`` requests and ``seconds`` (no new request after that)."""
@@ -91,7 +92,12 @@ def check_site(
 
     started = time.monotonic()
     fetcher = _timed_fetcher()(
-        site.url, timeout=timeout, budget=budget, user_agent=user_agent, seconds=seconds
+        site.url,
+        timeout=timeout,
+        budget=budget,
+        user_agent=user_agent,
+        seconds=seconds,
+        verify=verify,
     )
     try:
         results, info = run_http_checks(fetcher)
@@ -129,6 +135,7 @@ def check_sites(
     user_agent: str,
     today: date | None = None,
     check_one: CheckOne | None = None,
+    verify: bool | str = True,
 ) -> list[SiteReport]:
     """A report per site, in the sites' order.
 
@@ -151,6 +158,7 @@ def check_sites(
             feeds=feeds,
             user_agent=user_agent,
             today=day,
+            verify=verify,
         )
     )
     started: dict[int, float] = {}

@@ -27,6 +27,12 @@ SETTINGS = (
     ),
     Setting("user_agent", USER_AGENT, description="User-Agent of every request"),
     Setting(
+        "ca_bundle",
+        "",
+        description="a CA bundle (PEM file) to trust beside the "
+        "system's, for sites with a private certificate authority (an intranet)",
+    ),  # fmt: skip
+    Setting(
         "release_history_url",
         RELEASE_HISTORY_URL,
         description="drupal.org's release-history feed; {project} is the project's name",
