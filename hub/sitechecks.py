@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from hub import calls
+from hub import calls, documentation
 from hub.db import db, utcnow
 from hub.hooktypes import ExternalRef, Site, SiteReport
 from hub.models import Application, Call, CallLink, SiteCheckResult, SiteCheckRun
@@ -120,6 +120,9 @@ def record(report: SiteReport) -> SiteCheckRun:
     db.session.add(run)
     db.session.flush()
     _incident(application, run, previous)
+    was = {r.check: r.verdict for r in previous.results} if previous else None
+    if was != {r.check: r.verdict for r in run.results}:  # the wiki page shows the state
+        documentation.request("application", application.key, "site check changed")
     return run
 
 

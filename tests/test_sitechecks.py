@@ -63,6 +63,24 @@ def test_a_run_is_kept_with_its_results_and_makes_the_site_not_due(ctx):
     assert "4 pass" in sitechecks.summary(run)
 
 
+def test_a_changed_verdict_asks_for_the_application_page(ctx):
+    from hub.models import OutboxDelivery
+
+    def asked() -> int:
+        return len(db.session.scalars(select(OutboxDelivery).where(
+            OutboxDelivery.hook == "hub_documentation_requested",
+            OutboxDelivery.payload["subject"]["reason"].as_string() == "site check changed",
+        )).all())  # fmt: skip
+
+    sitechecks.record(report(T0))
+    sitechecks.record(report(T0 + timedelta(hours=1)))  # the same verdicts: nothing
+    db.session.commit()
+    assert asked() == 1
+    sitechecks.record(report(T0 + timedelta(hours=2), ("tls.expiry", "high")))
+    db.session.commit()
+    assert asked() == 2
+
+
 def test_a_critical_failure_opens_one_incident_notes_changes_and_recovery(ctx):
     sitechecks.record(report(T0, ("update_php.locked", "critical")))
     db.session.commit()

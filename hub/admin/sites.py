@@ -51,8 +51,8 @@ def application_certify(key: str):  # noqa: ANN201
         db.session.rollback()
         flash(f"{exc.field + ': ' if exc.field else ''}{exc.message}")
     else:
-        verdict = "certified" if decision.certified else "not certified: " + "; ".join(
-            decision.reasons
+        verdict = (
+            "certified" if decision.certified else "not certified: " + "; ".join(decision.reasons)
         )
         flash(f"{application.name}: {verdict}")
     return redirect(url_for("admin.application_view", key=key)), 303

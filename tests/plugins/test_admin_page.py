@@ -18,7 +18,7 @@ WIKI_PASSWORD = "wiki-bot-password-not-to-be-shown"
 @pytest.fixture
 def config_extra() -> dict:
     return {
-        "ENABLED_PLUGINS": ["mantis", "jira", "mediawiki"],
+        "ENABLED_PLUGINS": ["mantis", "jira", "mediawiki", "drupal"],
         "PLUGINS": {
             "mantis": {
                 "url": "https://mantis.example.org",
@@ -38,7 +38,7 @@ def test_the_bridges_settings_and_health_are_on_the_plugins_page(client, demo, m
     monkeypatch.setenv("HUB_MEDIAWIKI_BOT_PASSWORD", WIKI_PASSWORD)
     log_in(client, *user(demo, "sla_manager"))
     page = client.get("/plugins").get_data(as_text=True)
-    for name in ("mantis", "jira", "mediawiki"):
+    for name in ("mantis", "jira", "mediawiki", "drupal"):
         assert f"Settings of {name}" in page
     assert "https://mantis.example.org" in page and "Amarant intranet" in page
     assert "https://jira.example.org" in page and "AMSD" in page
@@ -46,5 +46,5 @@ def test_the_bridges_settings_and_health_are_on_the_plugins_page(client, demo, m
     assert "https://wiki.example.org/w/" in page and "writes to" in page  # its health
     assert MANTIS_TOKEN not in page and JIRA_TOKEN not in page and WIKI_PASSWORD not in page
     for setting in ("poll_seconds", "webhook_secret", "url_token", "applications", "account",
-                    "bot_password", "namespace"):  # fmt: skip
+                    "bot_password", "namespace", "release_history_url", "ca_bundle"):  # fmt: skip
         assert setting in page
