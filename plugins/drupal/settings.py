@@ -43,11 +43,6 @@ SETTINGS = (
         3600,
         description="seconds a fetched feed is used before it is revalidated (If-None-Match)",
     ),
-    Setting(
-        "interval_minutes",
-        1440,
-        description="minutes between two checks of a site when its contract sets none",
-    ),
 )
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
 

@@ -238,7 +238,7 @@ def test_hook_reports_every_site_and_health_tells_the_last_run(
         assert health.ok and "no site checked yet" in health.detail
         names = {s.name for s in call_one(pm, "hub_register_settings", "drupal")}
         assert {"workers", "timeout", "budget", "release_history_url", "psa_url"} <= names
-        assert {"feed_ttl_seconds", "interval_minutes", "user_agent"} <= names
+        assert {"feed_ttl_seconds", "ca_bundle", "user_agent"} <= names
         todo = [Site("d10", local_sites["d10"].url, "drupal"),
                 Site("plain", local_sites["plain"].url, "joomla")]  # fmt: skip
         reports = call_one(pm, "hub_report_site_checks", "drupal", sites=todo)
