@@ -12,6 +12,14 @@ from hub.models.directory import (
     ServiceTarget,
 )
 from hub.models.docs import DocPage
+from hub.models.pay import (
+    Exam,
+    HandoverSession,
+    Statement,
+    StatementLine,
+    TariffVersion,
+    TeamMeeting,
+)
 from hub.models.plumbing import (
     InboundEvent,
     OutboxDelivery,
@@ -37,7 +45,9 @@ __all__ = [
     "Contact",
     "Contract",
     "DocPage",
+    "Exam",
     "Handover",
+    "HandoverSession",
     "InboundEvent",
     "OutboxDelivery",
     "PluginState",
@@ -47,6 +57,10 @@ __all__ = [
     "SiteCheckResult",
     "SiteCheckRun",
     "Shift",
+    "Statement",
+    "StatementLine",
+    "TariffVersion",
+    "TeamMeeting",
     "TimeEntry",
     "Unavailability",
     "User",
