@@ -10,6 +10,8 @@ hookimpl``.
 # ruff: noqa: ARG001 - specs are signatures only
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint
 
 from hub import hookspec
@@ -93,6 +95,24 @@ def hub_documentation_requested(subject: DocSubject) -> list[Page] | None:
         (``reason``: the edit summary), its data, and whether this is a dry run.
     :return: the pages the plugin wrote (or would write) with their ``result``; the core
         keeps them for the admin page. None when it documents nothing.
+    """
+
+
+# --- Client hours ---------------------------------------------------------------------
+
+
+@hookspec
+def hub_hours_low(client: str, balance: Decimal) -> None:
+    """A client's hours card fell below its contract's low-balance level (once per
+    crossing; again only after a purchase lifted it and it fell again).
+
+    Called right after the change is committed, each plugin on its own: a plugin that
+    raises is logged, not retried. The client's wiki page is asked for as well.
+
+    :param client: the client's key.
+    :param balance: the card's balance now, in hours (two decimals; negative when in
+        overdraft).
+    :return: None (a plugin tells someone: mail, chat).
     """
 
 

@@ -12,6 +12,7 @@ from hub.models.directory import (
     ServiceTarget,
 )
 from hub.models.docs import DocPage
+from hub.models.hours import CallFeedback, HoursDecision, HoursPurchase, HoursSettings
 from hub.models.pay import (
     Exam,
     HandoverSession,
@@ -37,6 +38,7 @@ __all__ = [
     "ApplicationMember",
     "Call",
     "CallEvent",
+    "CallFeedback",
     "CallLink",
     "CallPause",
     "Certification",
@@ -48,6 +50,9 @@ __all__ = [
     "Exam",
     "Handover",
     "HandoverSession",
+    "HoursDecision",
+    "HoursPurchase",
+    "HoursSettings",
     "InboundEvent",
     "OutboxDelivery",
     "PluginState",
