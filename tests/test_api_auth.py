@@ -78,6 +78,10 @@ ENDPOINTS = {
     "api.openapi": ("GET", "/api/v1/openapi.json", ALL),
     "api.client_report_view": ("GET", "/api/v1/reports/clients/amarant?period=2026-11", ALL),
     "api.client_report_csv": ("GET", "/api/v1/reports/clients/amarant.csv?period=2026-11", ALL),
+    "api.hours_verdict": ("POST", "/api/v1/calls/1/hours-verdict", (*MANAGERS, "client_viewer")),
+    "api.hours_resolution": ("POST", "/api/v1/calls/1/hours-resolution", MANAGERS),
+    "api.hours_ledger": ("GET", "/api/v1/contracts/amarant-sla-2026/hours", ALL),
+    "api.hours_purchase": ("POST", "/api/v1/contracts/amarant-sla-2026/hours/purchases", MANAGERS),
 }
 
 

@@ -139,6 +139,11 @@ def decisions(contract: Contract, state: str, call: Call | None = None) -> list[
     return list(db.session.scalars(stmt.order_by(HoursDecision.id)))
 
 
+def purchases(contract: Contract) -> list[HoursPurchase]:
+    stmt = select(HoursPurchase).where(HoursPurchase.contract_id == contract.id)
+    return list(db.session.scalars(stmt.order_by(HoursPurchase.bought_on, HoursPurchase.id)))
+
+
 @dataclass(frozen=True)
 class Ledger:
     """One contract's card as it is now; hours with two decimals."""
