@@ -59,6 +59,10 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/reports.csv?client=amarant&period=2026-11": ALL,
     "/reports.csv?client=other&period=2026-11": STAFF,
     "/documentation": ALL,
+    "/pay": MANAGERS,
+    "/pay/people/anja": MANAGERS,
+    "/pay/statements/anja/2026-Q1": MANAGERS,
+    "/pay/statements/anja/2026-Q1.csv": MANAGERS,
 }
 
 #: POST changes: path → roles that may make it. Each is checked to change nothing when
@@ -92,6 +96,11 @@ CHANGES: dict[str, tuple[str, ...]] = {
     "/roster/unavailable": STAFF,
     "/roster/unavailable/1/remove": STAFF,
     "/roster/certify": MANAGERS,
+    "/pay/tariffs": MANAGERS,
+    "/pay/activity/handover": MANAGERS,
+    "/pay/activity/meeting": MANAGERS,
+    "/pay/activity/exam": MANAGERS,
+    "/pay/statements/anja/2026-Q1/issue": MANAGERS,
 }
 
 #: What each change posts (valid input, so that an allowed role's change goes through).
@@ -113,6 +122,11 @@ FORMS: dict[str, dict[str, str]] = {
     "document": {"cause": "a stale cache", "resolution": "cleared it"},
     "/documentation/sync": {"client": "amarant"},
     "certification": {"tested": "yes", "note": "intake"},
+    "/pay/tariffs": {"item": "duty", "valid_from": "2027-01-01", "amount": "35"},
+    "handover": {"person": "anja", "application": "amarant-intranet", "day": "2026-10-01"},
+    "meeting": {"person": "anja", "day": "2026-10-02"},
+    "exam": {"person": "ronald", "kind": "exam", "product_line": "drupal", "day": "2026-10-03",
+             "passed": "1"},
 }  # fmt: skip
 
 
@@ -171,6 +185,8 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/people/<key>", "/people/<key>/edit", "/outbox", "/plugins",
         "/roster",
         "/reports", "/reports.csv", "/documentation",
+        "/pay", "/pay/people/<key>", "/pay/statements/<key>/<quarter>",
+        "/pay/statements/<key>/<quarter>.csv",
     }  # fmt: skip
     changes = {
         "/calls/<int:call_id>/transition", "/calls/<int:call_id>/note",
@@ -185,6 +201,8 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/roster/unavailable/<int:row_id>/remove", "/roster/certify",
         "/calls/<int:call_id>/document", "/documentation/sync",
         "/applications/<key>/certification",
+        "/pay/tariffs", "/pay/activity/<any(handover, meeting, exam):kind>",
+        "/pay/statements/<key>/<quarter>/issue",
     }  # fmt: skip
     public = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST")}
     expected = {(r, "GET") for r in covered} | {(r, "POST") for r in changes} | public

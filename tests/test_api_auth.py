@@ -78,10 +78,15 @@ ENDPOINTS = {
     "api.openapi": ("GET", "/api/v1/openapi.json", ALL),
     "api.client_report_view": ("GET", "/api/v1/reports/clients/amarant?period=2026-11", ALL),
     "api.client_report_csv": ("GET", "/api/v1/reports/clients/amarant.csv?period=2026-11", ALL),
-    "api.hours_verdict": ("POST", "/api/v1/calls/1/hours-verdict", (*MANAGERS, "client_viewer")),
-    "api.hours_resolution": ("POST", "/api/v1/calls/1/hours-resolution", MANAGERS),
-    "api.hours_ledger": ("GET", "/api/v1/contracts/amarant-sla-2026/hours", ALL),
-    "api.hours_purchase": ("POST", "/api/v1/contracts/amarant-sla-2026/hours/purchases", MANAGERS),
+    "api.pay_tariffs": ("GET", "/api/v1/pay/tariffs", MANAGERS),
+    "api.add_tariff": ("POST", "/api/v1/pay/tariffs", MANAGERS),
+    "api.pay_activity": ("GET", "/api/v1/pay/people/anja/activity", MANAGERS),
+    "api.add_handover_session": ("POST", "/api/v1/pay/handovers", MANAGERS),
+    "api.add_team_meeting": ("POST", "/api/v1/pay/meetings", MANAGERS),
+    "api.add_exam": ("POST", "/api/v1/pay/exams", MANAGERS),
+    "api.get_statement": ("GET", "/api/v1/pay/statements/anja/2026-Q1", MANAGERS),
+    "api.get_statement_csv": ("GET", "/api/v1/pay/statements/anja/2026-Q1.csv", MANAGERS),
+    "api.issue_statement": ("POST", "/api/v1/pay/statements", MANAGERS),
 }
 
 

@@ -41,9 +41,11 @@ BODY_URLS = {
     "api.reassign_duty": ("POST", "/api/v1/roster/reassign"),
     "api.add_unavailable": ("POST", "/api/v1/people/anja/unavailable"),
     "api.set_certified": ("PUT", "/api/v1/people/anja/certified"),
-    "api.hours_verdict": ("POST", "/api/v1/calls/1/hours-verdict"),
-    "api.hours_resolution": ("POST", "/api/v1/calls/1/hours-resolution"),
-    "api.hours_purchase": ("POST", "/api/v1/contracts/amarant-sla-2026/hours/purchases"),
+    "api.add_tariff": ("POST", "/api/v1/pay/tariffs"),
+    "api.add_handover_session": ("POST", "/api/v1/pay/handovers"),
+    "api.add_team_meeting": ("POST", "/api/v1/pay/meetings"),
+    "api.add_exam": ("POST", "/api/v1/pay/exams"),
+    "api.issue_statement": ("POST", "/api/v1/pay/statements"),
 }
 TARGETS = {p: {"response_minutes": 30, "resolution_minutes": 60} for p in ("P1", "P2", "P3", "P4")}
 CONTRACT = {
