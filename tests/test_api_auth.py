@@ -87,6 +87,10 @@ ENDPOINTS = {
     "api.get_statement": ("GET", "/api/v1/pay/statements/anja/2026-Q1", MANAGERS),
     "api.get_statement_csv": ("GET", "/api/v1/pay/statements/anja/2026-Q1.csv", MANAGERS),
     "api.issue_statement": ("POST", "/api/v1/pay/statements", MANAGERS),
+    "api.hours_verdict": ("POST", "/api/v1/calls/1/hours-verdict", (*MANAGERS, "client_viewer")),
+    "api.hours_resolution": ("POST", "/api/v1/calls/1/hours-resolution", MANAGERS),
+    "api.hours_ledger": ("GET", "/api/v1/contracts/amarant-sla-2026/hours", ALL),
+    "api.hours_purchase": ("POST", "/api/v1/contracts/amarant-sla-2026/hours/purchases", MANAGERS),
 }
 
 

@@ -46,6 +46,9 @@ BODY_URLS = {
     "api.add_team_meeting": ("POST", "/api/v1/pay/meetings"),
     "api.add_exam": ("POST", "/api/v1/pay/exams"),
     "api.issue_statement": ("POST", "/api/v1/pay/statements"),
+    "api.hours_verdict": ("POST", "/api/v1/calls/1/hours-verdict"),
+    "api.hours_resolution": ("POST", "/api/v1/calls/1/hours-resolution"),
+    "api.hours_purchase": ("POST", "/api/v1/contracts/amarant-sla-2026/hours/purchases"),
 }
 TARGETS = {p: {"response_minutes": 30, "resolution_minutes": 60} for p in ("P1", "P2", "P3", "P4")}
 CONTRACT = {
