@@ -18,6 +18,7 @@ from tests.test_admin_outbox import dead_delivery
 ALL = ("admin", "sla_manager", "associate", "client_viewer")
 STAFF = ("admin", "sla_manager", "associate")
 MANAGERS = ("admin", "sla_manager")
+JUDGES = ("admin", "sla_manager", "client_viewer")  # the client's verdict on hours
 ROLES = ("anonymous", *ALL)
 
 OWN_CALL, OTHER_CALL = "{own_call}", "{other_call}"
@@ -59,6 +60,9 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/reports.csv?client=amarant&period=2026-11": ALL,
     "/reports.csv?client=other&period=2026-11": STAFF,
     "/documentation": ALL,
+    "/hours": ALL,
+    "/contracts/amarant-sla-2026/hours": ALL,
+    "/contracts/other-sla/hours": STAFF,
     "/pay": MANAGERS,
     "/pay/people/anja": MANAGERS,
     "/pay/statements/anja/2026-Q1": MANAGERS,
@@ -96,6 +100,10 @@ CHANGES: dict[str, tuple[str, ...]] = {
     "/roster/unavailable": STAFF,
     "/roster/unavailable/1/remove": STAFF,
     "/roster/certify": MANAGERS,
+    f"/calls/{OWN_CALL}/hours-verdict": JUDGES,
+    "/contracts/amarant-sla-2026/hours/purchases": MANAGERS,
+    "/contracts/amarant-sla-2026/hours/settings": MANAGERS,
+    "/contracts/amarant-sla-2026/hours/resolve": MANAGERS,
     "/pay/tariffs": MANAGERS,
     "/pay/activity/handover": MANAGERS,
     "/pay/activity/meeting": MANAGERS,
@@ -122,6 +130,10 @@ FORMS: dict[str, dict[str, str]] = {
     "document": {"cause": "a stale cache", "resolution": "cleared it"},
     "/documentation/sync": {"client": "amarant"},
     "certification": {"tested": "yes", "note": "intake"},
+    "hours-verdict": {"verdict": "disputed", "score": "3", "comment": "too long"},
+    "purchases": {"bought_on": "2026-11-01", "hours": "10", "amount": "850"},
+    "settings": {"unit_minutes": "30", "overdraft_hours": "1"},
+    "resolve": {"call": "1", "action": "write_off"},
     "/pay/tariffs": {"item": "duty", "valid_from": "2027-01-01", "amount": "35"},
     "handover": {"person": "anja", "application": "amarant-intranet", "day": "2026-10-01"},
     "meeting": {"person": "anja", "day": "2026-10-02"},
@@ -185,6 +197,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/people/<key>", "/people/<key>/edit", "/outbox", "/plugins",
         "/roster",
         "/reports", "/reports.csv", "/documentation",
+        "/hours", "/contracts/<key>/hours",
         "/pay", "/pay/people/<key>", "/pay/statements/<key>/<quarter>",
         "/pay/statements/<key>/<quarter>.csv",
     }  # fmt: skip
@@ -201,6 +214,8 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/roster/unavailable/<int:row_id>/remove", "/roster/certify",
         "/calls/<int:call_id>/document", "/documentation/sync",
         "/applications/<key>/certification",
+        "/calls/<int:call_id>/hours-verdict", "/contracts/<key>/hours/purchases",
+        "/contracts/<key>/hours/settings", "/contracts/<key>/hours/resolve",
         "/pay/tariffs", "/pay/activity/<any(handover, meeting, exam):kind>",
         "/pay/statements/<key>/<quarter>/issue",
     }  # fmt: skip

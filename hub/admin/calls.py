@@ -11,16 +11,21 @@ from hub import documentation
 from hub.admin import NavEntry, add_nav, bp
 from hub.admin.access import role_required
 from hub.admin.forms import Field, choices, drop_none, read, refusal, validate
+from hub.admin.hours import call_hours
 from hub.admin.paging import Page, page_of
 from hub.api.schemas import CallCreate
 from hub.callsearch import search
 from hub.db import db, utcnow
 from hub.errors import HubError, NotFound
+from hub.hours import ledger
 from hub.models import Application, Call, Client, Person
 from hub.sla import status
 from hub.vocab import CATEGORIES, LINE_TITLES, LINES, PRIORITIES, STATUSES, USER_ROLES
 
 STAFF = ("admin", "sla_manager", "associate")
+#: Who gives the client's verdict on a call's hours: the client viewer, or a manager
+#: recording one given by phone or mail (associates booked the hours: not them).
+JUDGES = ("admin", "sla_manager", "client_viewer")
 PAGE_SIZE = 25
 FILTERS = ("client", "status", "line", "priority", "assignee", "q")
 
@@ -133,6 +138,8 @@ def call_detail(call_id: int):  # noqa: ANN201
         clocks=status.all_clocks(call, utcnow()),
         higher=LINES[LINES.index(call.line) + 1 :],
         line_titles=LINE_TITLES,
+        hours=call_hours(call),
+        judge=current_user.role in JUDGES,
     )
 
 
@@ -187,6 +194,27 @@ def call_time(call_id: int):  # noqa: ANN201
         call, actor=_actor(), person=request.form.get("person", ""), minutes=int(minutes),
         note=request.form.get("note") or None,
     ))  # fmt: skip
+
+
+@bp.post("/calls/<int:call_id>/hours-verdict")
+@role_required(*JUDGES)
+def call_hours_verdict(call_id: int):  # noqa: ANN201
+    """The client approves or disputes the call's hours, with a score 1-5 and a comment;
+    a refusal (an approval that would overdraw the card) is flashed, nothing saved."""
+    form = request.form
+    score = form.get("score", "").strip()
+    if score and not (score.isdigit() and 1 <= int(score) <= 5):
+        flash("score: a whole number from 1 to 5, please")
+        return redirect(url_for("admin.call_detail", call_id=call_id)), 303
+    done = {"approved": "approved", "disputed": "disputed"}.get(form.get("verdict", ""), "")
+
+    def verdict(call: Call) -> None:
+        ledger.give_verdict(call, actor=_actor(), verdict=form.get("verdict", ""),
+                            score=int(score) if score else None,
+                            comment=form.get("comment", "").strip() or None)  # fmt: skip
+        flash(f"The hours of call {call.id} are {done}.")
+
+    return _change(call_id, verdict)
 
 
 def _change(call_id: int, change) -> object:  # noqa: ANN001

@@ -2,7 +2,8 @@
 
 A report answers what a client and its SLA manager ask at the end of a month: how many
 calls, how many answered and resolved within target, how fast, which targets were missed
-and why, and how much of the hours card is used. Its figures are SQL aggregates
+and why, how much of the hours card is used, and how the client judged the hours (approval
+rate, satisfaction). Its figures are SQL aggregates
 (:mod:`hub.sla.reports_sql`); only those and one page of breaches reach Python, so a
 month of a client with years of history costs the same as a month of a new one.
 
@@ -196,6 +197,24 @@ class Hours:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """The client's verdicts on the period's calls (those opened in it): of the calls with
+    hours booked, how many had all their hours approved and how many have hours held as
+    disputed; and the satisfaction (1-5) of each call's latest feedback."""
+
+    with_hours: int = 0
+    approved: int = 0
+    disputed: int = 0
+    scored: int = 0
+    average_score: float | None = None
+
+    @property
+    def approval_rate(self) -> float | None:
+        """Approved / calls with hours; None when no call has hours."""
+        return self.approved / self.with_hours if self.with_hours else None
+
+
+@dataclass(frozen=True)
 class Report:
     client_key: str
     client_name: str
@@ -214,6 +233,7 @@ class Report:
     breaches_page: int
     breaches_per_page: int
     hours: Hours
+    feedback: Feedback = field(default_factory=Feedback)
     target_percent: int = TARGET_PERCENT
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -271,6 +291,7 @@ def client_report(
         breaches_page=breaches_page,
         breaches_per_page=breaches_per_page,
         hours=_hours(client.id, contract, span, zone, end),
+        feedback=Feedback(*q.hours_feedback(where)),
     )
 
 

@@ -56,6 +56,7 @@ def to_json(report: Report) -> dict[str, Any]:
     priorities, categories, cells = matrix(report)
     period = report.period
     hours = report.hours
+    fb = report.feedback
     return {
         "client": {"key": report.client_key, "name": report.client_name},
         "period": {
@@ -129,6 +130,16 @@ def to_json(report: Report) -> dict[str, Any]:
                 "remaining": hours.remaining,
             },
         },
+        "feedback": {
+            "calls_with_hours": fb.with_hours,
+            "approved": fb.approved,
+            "disputed": fb.disputed,
+            "approval_rate": _share(fb.approval_rate),
+            "satisfaction": {
+                "average": None if fb.average_score is None else round(fb.average_score, 2),
+                "count": fb.scored,
+            },
+        },
     }
 
 
@@ -187,6 +198,13 @@ def csv_rows(report: Report) -> list[list[Any]]:
     rows += [[], ["hours", "period", "year_from", "year_until", "year_used", "card", "remaining"]]
     rows.append(["hours", report.hours.period, *(year.get(k) for k in
                  ("from", "until", "used", "card", "remaining"))])  # fmt: skip
+
+    fb = data["feedback"]
+    rows += [[], ["feedback", "calls_with_hours", "approved", "disputed", "approval_rate",
+                  "satisfaction_average", "satisfaction_count"]]  # fmt: skip
+    rows.append(["feedback", fb["calls_with_hours"], fb["approved"], fb["disputed"],
+                 fb["approval_rate"], fb["satisfaction"]["average"],
+                 fb["satisfaction"]["count"]])  # fmt: skip
     return rows
 
 

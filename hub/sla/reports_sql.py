@@ -24,11 +24,12 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    true,
     union_all,
 )
 
 from hub.db import db
-from hub.models import Call, Clock, TimeEntry
+from hub.models import Call, CallFeedback, Clock, HoursDecision, TimeEntry
 
 #: The clock kinds whose outcomes and times a report shows.
 KINDS = ("response", "resolution", "collegial")
@@ -203,3 +204,64 @@ def minutes_booked(
     if contract_id is not None:
         stmt = stmt.where(Call.contract_id == contract_id)
     return int(db.session.scalar(stmt))
+
+
+def hours_feedback(where: list[ColumnElement[bool]]) -> tuple[int, int, int, int, float | None]:
+    """The client's verdicts on the cohort's calls, in one statement: (calls with hours,
+    of them approved, of them with disputed hours held, calls scored, average score).
+
+    A call is *approved* when every one of its time entries has an approved decision; it
+    counts as *disputed* while any entry is held. The satisfaction is that of each call's
+    latest feedback (by time, then id): an earlier score the client revised is not counted,
+    nor is a call whose latest feedback gave no score.
+    """
+    approved = case((HoursDecision.state == "approved", 1), else_=0)
+    disputed = case((HoursDecision.state == "disputed", 1), else_=0)
+    per_call = (
+        select(
+            func.count(TimeEntry.id).label("entries"),
+            func.sum(approved).label("approved"),
+            func.sum(disputed).label("disputed"),
+        )
+        .select_from(Call)
+        .join(TimeEntry, TimeEntry.call_id == Call.id)
+        .outerjoin(HoursDecision, HoursDecision.time_entry_id == TimeEntry.id)
+        .where(*where)
+        .group_by(Call.id)
+        .subquery()
+    )
+    calls = select(
+        func.count().label("with_hours"),
+        func.coalesce(
+            func.sum(case((per_call.c.approved == per_call.c.entries, 1), else_=0)), 0
+        ).label("approved"),
+        func.coalesce(func.sum(case((per_call.c.disputed > 0, 1), else_=0)), 0).label("disputed"),
+    ).subquery()
+    latest = (
+        select(
+            CallFeedback.score.label("score"),
+            func.row_number()
+            .over(
+                partition_by=CallFeedback.call_id,
+                order_by=(CallFeedback.at.desc(), CallFeedback.id.desc()),
+            )
+            .label("rn"),
+        )
+        .join(Call, Call.id == CallFeedback.call_id)
+        .where(*where)
+        .subquery()
+    )
+    scores = (
+        select(
+            func.count(latest.c.score).label("scored"),
+            func.avg(cast(latest.c.score, Float)).label("average"),
+        )
+        .where(latest.c.rn == 1)
+        .subquery()
+    )
+    row = db.session.execute(
+        select(calls.c.with_hours, calls.c.approved, calls.c.disputed, scores.c.scored,
+               scores.c.average).select_from(calls.join(scores, true()))
+    ).one()  # fmt: skip
+    average = None if row.average is None else float(row.average)
+    return int(row.with_hours), int(row.approved), int(row.disputed), int(row.scored), average
