@@ -161,4 +161,8 @@ def test_a_web_request_gets_the_lock_beside_a_worker_that_writes_back_to_back(tm
     # The worker holds the lock 20 ms at a time: no request waits much longer than one
     # hold. Without yield_to_requests the writer takes the lock back within microseconds
     # of each commit, and a request polling every millisecond or so waits many holds.
-    assert max(waits) < 0.2, waits
+    # One wait of the twenty may be longer when the machine itself stalls the process
+    # (seen once, 0.34 s, on a machine running three test suites at once); starvation
+    # makes many long waits, not one, so the second longest must stay short.
+    waits.sort()
+    assert waits[-2] < 0.2 and waits[-1] < 1.0, waits
