@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 ## make test: set up with the test extras, lint, run the whole suite
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

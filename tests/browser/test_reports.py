@@ -38,7 +38,7 @@ def test_the_sla_manager_reads_a_clients_month_with_its_charts(page, live_server
     page.get_by_role("link", name="Reports").click()
     page.wait_for_url(f"{live_server}/reports")
     check_accessibility_basics(page)
-    page.get_by_label("Client").select_option("acme")
+    page.get_by_label("Client", exact=True).select_option("acme")
     page.get_by_label("Period").fill("2026-11")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(f"{live_server}/reports?client=acme&period=2026-11")
