@@ -140,7 +140,6 @@ def planned(person: Person, label: str, book: Book | None = None) -> list[Line]:
     book = book or Book()
     start, end = quarters.instants(label)
     first, after = quarters.days(label)
-    out: list[Line] = []
     shifts = db.session.scalars(
         select(Shift).where(
             Shift.person_id == person.id,
@@ -149,16 +148,11 @@ def planned(person: Person, label: str, book: Book | None = None) -> list[Line]:
             Shift.created_at < start,
         )
     )
-    for s in shifts:
-        line = _priced(
-            book,
-            "duty",
-            f"shift:{s.id}",
-            quarters.local_day(s.starts_at),
-            f"advance: preparing the {s.product_line} duty",
-        )
-        line.kind = "advance"
-        out.append(line)
+    out = [
+        _advance(book, "duty", f"shift:{s.id}", quarters.local_day(s.starts_at),
+                 f"preparing the {s.product_line} duty")
+        for s in shifts
+    ]  # fmt: skip
     sessions = db.session.scalars(
         select(HandoverSession).where(
             HandoverSession.person_id == person.id,
@@ -167,15 +161,17 @@ def planned(person: Person, label: str, book: Book | None = None) -> list[Line]:
             HandoverSession.created_at < start,
         )
     )
-    for h in sessions:
-        line = _priced(
-            book,
-            "handover",
-            f"handover:{h.id}",
-            h.day,
-            f"advance: handover session {h.application.name}",
-        )
-        line.kind = "advance"
-        out.append(line)
+    out += [
+        _advance(book, "handover", f"handover:{h.id}", h.day,
+                 f"handover session {h.application.name}")
+        for h in sessions
+    ]  # fmt: skip
     out.sort(key=order)
     return out
+
+
+def _advance(book: Book, item: str, source: str, day: date, what: str) -> Line:
+    """A line of the advance: the item priced on its day, marked as paid ahead."""
+    line = _priced(book, item, source, day, f"advance: {what}")
+    line.kind = "advance"
+    return line
