@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command
 from werkzeug.serving import run_simple
 
-from hub import auth, demo
+from hub import auth, commands, demo
 from hub.app import create_app
 from hub.db import db
 from hub.errors import HubError
@@ -31,6 +31,7 @@ def main() -> None:
 
 main.add_command(shell_command)
 main.add_command(routes_command)
+commands.register(main)
 
 
 def _fail(exc: HubError) -> None:

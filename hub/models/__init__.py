@@ -1,5 +1,6 @@
 """The hub's tables, one module per subject; import them all from here."""
 
+from hub.models.audit import AuditEntry
 from hub.models.auth import ApiToken, User
 from hub.models.calls import Call, CallEvent, CallLink, TimeEntry
 from hub.models.directory import (
@@ -34,6 +35,7 @@ from hub.models.sla import CallPause, Clock
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "Application",
     "ApplicationMember",
     "Call",

@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     # For the client viewer role: the one client this user may see.
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The admin page's language for this user ("nl", "en"); None: the hub's default.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person | None] = relationship()

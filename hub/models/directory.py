@@ -19,6 +19,8 @@ class Client(db.Model):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The language of the client's e-mail and wiki pages ("nl", "en"); None: the hub's default.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="client")
     contracts: Mapped[list[Contract]] = relationship(back_populates="client")
@@ -36,6 +38,8 @@ class Contact(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(50))
     role: Mapped[str | None] = mapped_column(String(100))
+    # Set when the contact's personal data was erased on request (hub.privacy).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship(back_populates="contacts")
 

@@ -33,6 +33,8 @@ class InboundEvent(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id"))
+    # The id of the request that stored it: the worker's and plugins' logs carry it on.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class OutboxDelivery(db.Model):
@@ -55,6 +57,8 @@ class OutboxDelivery(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The request (or inbound event's request) that caused it, for the logs.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ScheduledJob(db.Model):
