@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from hub import audit
 from hub.db import db, utcnow
 from hub.errors import Conflict, Invalid
 from hub.models import ApiToken, Client, Person, User
@@ -52,6 +53,11 @@ def create_user(
         if user.client is None:
             raise Invalid(f"unknown client {client!r}", "client")
     db.session.add(user)
+    audit.created(
+        "user.create", "user", username, user,
+        person=user.person.key if user.person else None,
+        client=user.client.key if user.client else None,
+    )  # fmt: skip
     return user
 
 
@@ -61,7 +67,9 @@ def create_token(username: str, name: str) -> str:
     if user is None:
         raise Invalid(f"unknown user {username!r}", "username")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, name=name, token_hash=hash_token(token)))
+    row = ApiToken(user=user, name=name, token_hash=hash_token(token))
+    db.session.add(row)
+    audit.created("token.create", "user", username, row)
     return token
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hub import audit
 from hub.db import db, utcnow
 from hub.errors import Invalid
 from hub.models import Application, Certification, DocPage
@@ -67,11 +68,17 @@ def decide(
         raise Invalid(f"unknown checklist items: {', '.join(sorted(unknown))}", "items")
     items = {key: bool(answers.get(key)) for key in MANUAL} | automatic(application)
     reasons = [i.title for i in CHECKLIST if not items[i.key]]
+    previous = latest(application)
     decision = Certification(
         application_id=application.id, certified=not reasons, reasons=reasons, items=items,
         decided_at=utcnow(), decided_by=actor, note=(note or "").strip() or None,
     )  # fmt: skip
     db.session.add(decision)
+    db.session.flush()
+    audit.record(
+        None, "application.certify", "application", application.key,
+        audit.snapshot(previous) if previous else None, audit.snapshot(decision),
+    )  # fmt: skip
     from hub import documentation  # the application's wiki page shows the state
 
     documentation.request("application", application.key, "certification decided")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hub import documentation
+from hub import audit, documentation
 from hub.calls import find_client, find_person
 from hub.db import db
 from hub.errors import Conflict, Invalid, NotFound
@@ -47,13 +47,15 @@ def create_client(*, key: str, name: str) -> Client:
     _unique(Client, "key", key)
     client = Client(key=key, name=name)
     db.session.add(client)
+    audit.created("client.create", "client", key, client)
     documentation.request("client", key, "client added")
     return client
 
 
 def rename_client(client: Client, name: str) -> Client:
     if name != client.name:
-        client.name = name
+        with audit.changing("client.update", "client", client.key, client):
+            client.name = name
         documentation.request("client", client.key, "client renamed")
     return client
 
@@ -61,6 +63,7 @@ def rename_client(client: Client, name: str) -> Client:
 def add_contact(client: Client, **fields: Any) -> Contact:
     contact = Contact(client=client, **fields)
     db.session.add(contact)
+    audit.created("contact.create", "client", client.key, contact)
     documentation.request("client", client.key, "contacts changed")
     return contact
 
@@ -83,6 +86,7 @@ def create_contract(*, client: str, reference: str, targets: dict, **fields: Any
     contract = Contract(client=find_client(client), reference=reference, **_drop_none(fields))
     _set_targets(contract, targets)
     db.session.add(contract)
+    audit.created("contract.create", "contract", reference, contract, **_contract_extra(contract))
     documentation.request("client", contract.client.key, f"contract {reference} added")
     return contract
 
@@ -111,8 +115,28 @@ def _no_nulls(fields: dict[str, Any], required: tuple[str, ...]) -> None:
             raise Invalid(f"{name} cannot be null", name)
 
 
+def _contract_extra(contract: Contract) -> dict[str, Any]:
+    """What the trail shows of a contract beyond its columns: the client's key and the
+    service targets (another table), per priority."""
+    targets = {
+        t.priority: {"response_minutes": t.response_minutes,
+                     "resolution_minutes": t.resolution_minutes}
+        for t in contract.targets
+    }  # fmt: skip
+    return {"client": contract.client.key, "targets": targets}
+
+
 def update_contract(contract: Contract, **fields: Any) -> Contract:
     _no_nulls(fields, REQUIRED["contract"])
+    with audit.changing(
+        "contract.update", "contract", contract.reference, contract, _contract_extra
+    ):
+        _update_contract(contract, fields)
+    documentation.request("client", contract.client.key, f"contract {contract.reference} changed")
+    return contract
+
+
+def _update_contract(contract: Contract, fields: dict[str, Any]) -> None:
     targets = fields.pop("targets", None)
     for name, value in fields.items():
         setattr(contract, name, value)
@@ -123,8 +147,6 @@ def update_contract(contract: Contract, **fields: Any) -> Contract:
     if {"calendar", "timezone", "targets", "rules", "warning_percent"} & set(fields) or targets:
         db.session.flush()
         recompute_contract(contract)  # the running clocks follow the new terms
-    documentation.request("client", contract.client.key, f"contract {contract.reference} changed")
-    return contract
 
 
 def _set_team(application: Application, team: list[dict[str, str]]) -> None:
@@ -144,6 +166,9 @@ def create_application(
     application = Application(client=find_client(client), key=key, **_drop_none(fields))
     db.session.add(application)
     _set_team(application, team or [])
+    audit.created(
+        "application.create", "application", key, application, **application_extra(application)
+    )
     _document_application(application, "added")
     return application
 
@@ -151,12 +176,23 @@ def create_application(
 def update_application(application: Application, **fields: Any) -> Application:
     _no_nulls(fields, REQUIRED["application"])
     team = fields.pop("team", None)
-    for name, value in fields.items():
-        setattr(application, name, value)
-    if team is not None:
-        _set_team(application, team)
+    with audit.changing(
+        "application.update", "application", application.key, application, application_extra
+    ):
+        for name, value in fields.items():
+            setattr(application, name, value)
+        if team is not None:
+            _set_team(application, team)
     _document_application(application, "changed")
     return application
+
+
+def application_extra(application: Application) -> dict[str, Any]:
+    """What the trail shows of an application beyond its columns: the client's key and
+    the team as "person role" pairs."""
+    db.session.flush()  # team members added through the relationship get their person
+    team = sorted(f"{m.person.key} {m.role}" for m in application.team)
+    return {"client": application.client.key, "team": team}
 
 
 def _document_application(application: Application, what: str) -> None:
@@ -172,14 +208,16 @@ def create_person(*, key: str, **fields: Any) -> Person:
     _unique(Person, "key", key)
     person = Person(key=key, **_drop_none(fields))
     db.session.add(person)
+    audit.created("person.create", "person", key, person)
     _document_person(person, "added")
     return person
 
 
 def update_person(person: Person, **fields: Any) -> Person:
     _no_nulls(fields, REQUIRED["person"])
-    for name, value in fields.items():
-        setattr(person, name, value)
+    with audit.changing("person.update", "person", person.key, person):
+        for name, value in fields.items():
+            setattr(person, name, value)
     _document_person(person, "changed")
     return person
 

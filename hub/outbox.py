@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select, update
 
+from hub import audit, requestid
 from hub.db import db, utcnow
 from hub.errors import Conflict, NotFound
 from hub.models import OutboxDelivery
@@ -39,6 +40,9 @@ def enqueue(
     hold = hold or {}
     for plugin in plugins:
         row = OutboxDelivery(hook=hook, plugin=plugin, payload=payload, call_id=call_id)
+        # The id of the request (or applied event) that caused it: the delivery's logs
+        # then read together with the webhook's or the form's.
+        row.request_id = requestid.current()
         if plugin in hold:
             row.next_attempt_at = hold[plugin]
         db.session.add(row)
@@ -166,16 +170,18 @@ def _dead(delivery_id: int, done: str) -> OutboxDelivery:
 def redrive(delivery_id: int) -> OutboxDelivery:
     """Give a dead delivery a fresh set of attempts, due now (the caller commits)."""
     delivery = _dead(delivery_id, "re-driven")
-    delivery.state = "pending"
-    delivery.attempts = 0
-    delivery.next_attempt_at = utcnow()
+    with audit.changing("delivery.redrive", "delivery", delivery_id, delivery):
+        delivery.state = "pending"
+        delivery.attempts = 0
+        delivery.next_attempt_at = utcnow()
     return delivery
 
 
 def discard(delivery_id: int) -> OutboxDelivery:
     """Give up on a dead delivery for good; it is kept, as *discarded* (the caller commits)."""
     delivery = _dead(delivery_id, "discarded")
-    delivery.state = "discarded"
+    with audit.changing("delivery.discard", "delivery", delivery_id, delivery):
+        delivery.state = "discarded"
     return delivery
 
 

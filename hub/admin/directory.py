@@ -14,6 +14,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from hub import audit
 from hub import directory as service
 from hub.admin import NavEntry, add_nav, bp, sites, terms
 from hub.admin.access import role_required
@@ -230,7 +231,10 @@ def application_team_remove(key: str, member_id: int):  # noqa: ANN201
     if member is None or member.application_id != application.id:
         abort(404)
     who = member.person.key
-    application.team.remove(member)
+    with audit.changing(
+        "application.update", "application", key, application, service.application_extra
+    ):
+        application.team.remove(member)
     db.session.commit()
     flash(f"{who} left the team.")
     return redirect(url_for("admin.application_view", key=key), 303)

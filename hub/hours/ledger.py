@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from hub import calls
+from hub import audit, calls
 from hub.db import db, utcnow
 from hub.errors import Conflict, Invalid, NotFound
 from hub.hours import alerts, outside
@@ -82,9 +82,10 @@ def configure(
     if low_balance_hours is not None and low_balance_hours < 0:
         raise Invalid("low_balance_hours must not be negative", "low_balance_hours")
     row = settings(contract, for_update=True)
-    row.unit_minutes = unit_minutes
-    row.low_balance_hours = low_balance_hours
-    row.overdraft_hours = overdraft_hours
+    with audit.changing("hours.configure", "contract", contract.reference, row):
+        row.unit_minutes = unit_minutes
+        row.low_balance_hours = low_balance_hours
+        row.overdraft_hours = overdraft_hours
     alerts.check(contract, row, balance_minutes(contract))
     return row
 
@@ -205,7 +206,7 @@ def purchase(
         note=note, created_by=actor,
     )  # fmt: skip
     db.session.add(bought)
-    db.session.flush()
+    audit.created("hours.purchase", "contract", contract.reference, bought)
     alerts.check(contract, row, balance_minutes(contract))
     return bought
 
@@ -318,4 +319,8 @@ def resolve(call: Call, *, actor: str, action: str, note: str | None = None) -> 
             decision.note = note or decision.note
         db.session.flush()
     calls.record(call, actor, "hours_resolved", {"action": action, "entries": len(held)}, note)
+    audit.record(
+        None, "hours.resolve", "call", call.id, {"disputed": len(held)},
+        {"approved" if action == "approve" else "written_off": len(held)},
+    )  # fmt: skip
     return len(held)

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from hub import audit
 from hub.db import db, utcnow
 from hub.errors import Conflict, Invalid
 from hub.models import Person, Statement, StatementLine
@@ -142,7 +143,7 @@ def issue(person: Person, label: str, *, actor: str, now: datetime | None = None
         for i, line in enumerate(lines, 1)
     ]
     db.session.add(row)
-    db.session.flush()
+    audit.created("statement.issue", "person", person.key, row, lines=len(lines))
     return row
 
 

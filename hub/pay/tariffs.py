@@ -20,6 +20,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from hub import audit
 from hub.db import db
 from hub.errors import Conflict, Invalid
 from hub.models import Statement, TariffVersion
@@ -172,5 +173,5 @@ def add_version(
         created_by=actor,
     )
     db.session.add(row)
-    db.session.flush()
+    audit.created("tariff.create", "tariff", item, row)
     return row

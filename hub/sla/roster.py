@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from hub import audit
 from hub.db import db, utcnow
 from hub.errors import Conflict, Invalid
 from hub.models import Application, Call, Handover, Person, Shift, Unavailability
@@ -84,7 +85,9 @@ def pool(product_line: str, *, lock: bool = False) -> list[Person]:
 def set_certified(person: Person, product_lines: list[str]) -> Person:
     """Record the product lines a person passed training and exam for (the seed's
     certification); the roster draws its pool from these."""
-    person.certified = sorted({check_line(line) for line in product_lines})
+    lines = sorted({check_line(line) for line in product_lines})
+    with audit.changing("person.certify", "person", person.key, person):
+        person.certified = lines
     return person
 
 
