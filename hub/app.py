@@ -11,7 +11,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from hub import NAME, config, pluginmanager, requestid
+from hub import NAME, config, i18n, pluginmanager, requestid
 from hub.db import db, migrate
 from hub.errors import HubError
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
     requestid.init_app(app)
+    i18n.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     app.extensions[NAME] = pluginmanager.build(app)

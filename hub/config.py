@@ -60,6 +60,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "SMTP_FROM": "slahub@localhost",
     "SMTP_TIMEOUT": 10.0,
+    # Languages of the admin page, e-mail and wiki pages (hub/translations), and the one
+    # used when neither the reader (user, client) nor the browser names one of them.
+    "LANGUAGES": ["en", "nl"],
+    "DEFAULT_LANGUAGE": "en",
     # API paging.
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,

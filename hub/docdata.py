@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from hub import certification as intake
-from hub import sitechecks, vocab
+from hub import i18n, sitechecks, vocab
 from hub.db import db
 from hub.directory import get
 from hub.errors import Invalid, NotFound
@@ -350,7 +350,16 @@ def subject(kind: str, key: str, reason: str) -> DocSubject:
              "faq": faq, "call": _call_subject}.get(kind)  # fmt: skip
     if build is None:
         raise Invalid(f"unknown documentation kind {kind!r}; expected one of {KINDS}", "kind")
-    return DocSubject(kind=kind, key=key, reason=reason, data=build(key))
+    data = build(key)
+    return DocSubject(kind=kind, key=key, reason=reason, data=data, language=_language(data))
+
+
+def _language(data: dict[str, Any]) -> str:
+    """The page's language: its client's, else the hub's default (a FAQ has no client)."""
+    key = data["client"].get("key") if isinstance(data.get("client"), dict) else None
+    return i18n.language_for(
+        key and db.session.scalar(select(Client.language).where(Client.key == key))
+    )
 
 
 def report_months(row: Client) -> list[tuple[int, int]]:

@@ -101,6 +101,9 @@ class DocSubject:
     #: One of many subjects asked for together (a sync of every page): a plugin may
     #: read ahead what it will need for the others.
     bulk: bool = False
+    #: The language the page is written in ("en", "nl"): the client's, else the hub's
+    #: ``DEFAULT_LANGUAGE``; a plugin picks its own texts for it (English when it has none).
+    language: str = "en"
 
 
 @dataclass(frozen=True)

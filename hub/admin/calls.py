@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -118,7 +119,7 @@ def call_new():  # noqa: ANN201
                 db.session.rollback()
                 errors = refusal(exc, fields)
             else:
-                flash(f"Call {call.id} registered.")
+                flash(_("Call %(id)s registered.", id=call.id))
                 return redirect(url_for("admin.call_detail", call_id=call.id), 303)
     page = render_template("admin/call_new.html", fields=fields, values=values, errors=errors)
     return page, 422 if errors else 200
@@ -150,7 +151,7 @@ def call_escalate(call_id: int):  # noqa: ANN201
     form = request.form
     reason = form.get("reason", "").strip()
     if not reason:
-        flash("reason: say why the call is escalated")
+        flash(_("reason: say why the call is escalated"))
         return redirect(url_for("admin.call_detail", call_id=call_id)), 303
     return _change(call_id, lambda call: service.escalate(
         call, actor=_actor(), kind=form.get("kind", ""), to_line=form.get("to_line") or None,
@@ -188,7 +189,7 @@ def call_note(call_id: int):  # noqa: ANN201
 def call_time(call_id: int):  # noqa: ANN201
     minutes = request.form.get("minutes", "")
     if not minutes.isdigit():
-        flash("minutes: a whole number of minutes, please")
+        flash(_("minutes: a whole number of minutes, please"))
         return redirect(url_for("admin.call_detail", call_id=call_id)), 303
     return _change(call_id, lambda call: service.add_time(
         call, actor=_actor(), person=request.form.get("person", ""), minutes=int(minutes),
@@ -204,15 +205,15 @@ def call_hours_verdict(call_id: int):  # noqa: ANN201
     form = request.form
     score = form.get("score", "").strip()
     if score and not (score.isdigit() and 1 <= int(score) <= 5):
-        flash("score: a whole number from 1 to 5, please")
+        flash(_("score: a whole number from 1 to 5, please"))
         return redirect(url_for("admin.call_detail", call_id=call_id)), 303
-    done = {"approved": "approved", "disputed": "disputed"}.get(form.get("verdict", ""), "")
+    done = {"approved": _("approved"), "disputed": _("disputed")}.get(form.get("verdict", ""), "")
 
     def verdict(call: Call) -> None:
         ledger.give_verdict(call, actor=_actor(), verdict=form.get("verdict", ""),
                             score=int(score) if score else None,
                             comment=form.get("comment", "").strip() or None)  # fmt: skip
-        flash(f"The hours of call {call.id} are {done}.")
+        flash(_("The hours of call %(id)s are %(verdict)s.", id=call.id, verdict=done))
 
     return _change(call_id, verdict)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import login_required, login_user, logout_user
@@ -21,8 +23,8 @@ limiter = Limiter(get_remote_address, default_limits=[])
 
 
 class LoginForm(FlaskForm):
-    username = StringField("User name", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 def init_app(app: Flask) -> None:
@@ -51,7 +53,7 @@ def login():  # noqa: ANN201
             if not target.startswith("/") or target.startswith("//"):
                 target = url_for("admin.index")
             return redirect(target)
-        form.password.errors.append("Unknown user name or wrong password.")
+        form.password.errors.append(_("Unknown user name or wrong password."))
     return render_template("admin/login.html", form=form), 200 if not form.errors else 401
 
 
@@ -59,5 +61,5 @@ def login():  # noqa: ANN201
 @login_required
 def logout():  # noqa: ANN201
     logout_user()
-    flash("You are logged out.")
+    flash(_("You are logged out."))
     return redirect(url_for("admin.login"))

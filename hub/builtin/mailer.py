@@ -4,44 +4,77 @@ It is delivered through the outbox like every hook, so a mail server that is dow
 the delivery and it is retried with backoff; quiet hours hold a delivery back until
 they end (:mod:`hub.sla.notify`). The Message-ID is the delivery's key, the same on
 every retry, so a retry after a lost answer does not reach people as a second mail.
+
+Each recipient reads the mail in their language: a hub user's (the login of the person
+with that address), else the call's client's, else ``DEFAULT_LANGUAGE``; one mail per
+language (with the language in its Message-ID when there are several).
 """
 
 from __future__ import annotations
 
 import smtplib
+from dataclasses import replace
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from hub import __version__, hookimpl
+from hub import __version__, hookimpl, i18n
+from hub.db import db
 from hub.hooktypes import CallView, Delivery, Escalation, Health
+from hub.models import Client, Person, User
 
 SUBJECTS = {
-    "warning": "SLA warning",
-    "breach": "SLA breached",
-    "functional": "Escalated to you",
-    "hierarchical": "Escalated to the SLA manager",
+    "warning": _l("SLA warning"),
+    "breach": _l("SLA breached"),
+    "functional": _l("Escalated to you"),
+    "hierarchical": _l("Escalated to the SLA manager"),
 }
 
 
+def languages(call: CallView, recipients: tuple[str, ...]) -> dict[str, list[str]]:
+    """The recipients grouped by the language each reads (in the order they came)."""
+    client = db.session.scalar(select(Client.language).where(Client.key == call.client))
+    rows = db.session.execute(
+        select(Person.email, User.language)
+        .join(User, User.person_id == Person.id)
+        .where(Person.email.in_(recipients), User.active)
+    ).all()
+    users = {email: language for email, language in rows if i18n.known(language)}
+    groups: dict[str, list[str]] = {}
+    for address in recipients:
+        groups.setdefault(i18n.language_for(users.get(address), client), []).append(address)
+    return groups
+
+
 def message(call: CallView, escalation: Escalation, key: str) -> EmailMessage:
-    """The e-mail for one escalation or alert."""
+    """The e-mail for one escalation or alert, in the current locale (force_locale)."""
     config = current_app.config
     msg = EmailMessage()
     msg["From"] = config["SMTP_FROM"]
     msg["To"] = ", ".join(escalation.recipients)
-    subject = SUBJECTS.get(escalation.kind, escalation.kind)
-    msg["Subject"] = f"[{call.priority}] {subject}: call {call.id} {call.title}"[:250]
+    subject = str(SUBJECTS.get(escalation.kind, escalation.kind))
+    headline = _("call %(id)s %(title)s", id=call.id, title=call.title)
+    msg["Subject"] = f"[{call.priority}] {subject}: {headline}"[:250]
     msg["Message-ID"] = f"<{key}@slahub>"
+    facts = dict(client=call.client, priority=call.priority, line=i18n.term(call.line),
+                 status=i18n.term(call.status))  # fmt: skip
     lines = [
-        f"Call {call.id}: {call.title}",
-        f"Client {call.client}, priority {call.priority}, line {call.line}, status {call.status}.",
+        _("Call %(id)s: %(title)s", id=call.id, title=call.title),
+        _("Client %(client)s, priority %(priority)s, line %(line)s, status %(status)s.", **facts),
         "",
         escalation.reason or "",
         "",
-        f"{subject} by {escalation.actor}"
-        + (f", to {escalation.to_person}" if escalation.to_person else "")
-        + (f" on line {escalation.to_line}." if escalation.to_line else "."),
+        _("%(what)s by %(actor)s", what=subject, actor=escalation.actor)
+        + (_(", to %(person)s", person=escalation.to_person) if escalation.to_person else "")
+        + (
+            _(" on line %(line)s.", line=i18n.term(escalation.to_line))
+            if escalation.to_line
+            else "."
+        ),
     ]
     msg.set_content("\n".join(lines))
     return msg
@@ -52,7 +85,17 @@ def hub_call_escalated(call: CallView, escalation: Escalation, delivery: Deliver
     config = current_app.config
     if not escalation.recipients or not config["SMTP_HOST"]:
         return  # nobody to mail, or e-mail is switched off (SMTP_HOST empty)
-    msg = message(call, escalation, delivery.key)
+    groups = languages(call, escalation.recipients)
+    for language, recipients in groups.items():
+        # One mail per language; the key stays the delivery's, so a retry is the same mail.
+        key = delivery.key if len(groups) == 1 else f"{delivery.key}.{language}"
+        with force_locale(language):
+            msg = message(call, replace(escalation, recipients=tuple(recipients)), key)
+        _send(msg)
+
+
+def _send(msg: EmailMessage) -> None:
+    config = current_app.config
     with smtplib.SMTP(
         config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=float(config["SMTP_TIMEOUT"])
     ) as smtp:

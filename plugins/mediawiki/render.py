@@ -29,6 +29,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from hub.hooktypes import DocSubject
+from plugins.mediawiki import language as lang
 
 DEFAULT_NAMESPACE = "Service"
 DEFAULT_CATEGORY = "SLA Hub"
@@ -153,9 +154,10 @@ def title(subject: DocSubject, namespace: str = DEFAULT_NAMESPACE) -> str:
 
 
 @cache
-def _environment() -> Environment:
+def _environment(language: str = "en") -> Environment:
+    """The templates of ``language`` (falling back to English ones), with its filters."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(lang.folders(language)),
         autoescape=False,  # wikitext, not HTML: values are escaped by the wiki filter
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -165,6 +167,9 @@ def _environment() -> Environment:
     env.filters.update(wiki=wiki, block=block, url=url, when=when, duration=duration,
                        percent=percent, words=words)  # fmt: skip
     env.globals.update(HUMAN_BEGIN=HUMAN_BEGIN, HUMAN_END=HUMAN_END, HUMAN_NOTE=HUMAN_NOTE)
+    if language == "nl":
+        env.filters.update(when=lang.when_nl, words=lambda v: wiki(lang.words_nl(v)))
+        env.globals.update(plan=lang.LINE_PLAN_NL)
     return env
 
 
@@ -177,7 +182,7 @@ def render(
     def link(kind: str, data: dict[str, Any], label: object) -> str:
         return f"[[{page_title(kind, data, namespace)}|{wiki(label)}]]"
 
-    template = _environment().get_template(f"{subject.kind}.wiki.j2")
+    template = _environment(subject.language).get_template(f"{subject.kind}.wiki.j2")
     text = template.render(d=subject.data, subject=subject, link=link,
                            category=_segment(category) or DEFAULT_CATEGORY)  # fmt: skip
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
