@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from html import escape
 from pathlib import Path
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from hub import NAME, config, i18n, pluginmanager, requestid
+from hub import NAME, config, i18n, logs, pluginmanager, requestid
 from hub.db import db, migrate
 from hub.errors import HubError
 
@@ -26,15 +25,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance = os.environ.get("HUB_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
     app = Flask("hub", instance_path=os.path.abspath(instance), instance_relative_config=True)
     config.load(app, test_config)
-    if not app.debug:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
     requestid.init_app(app)
     i18n.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     app.extensions[NAME] = pluginmanager.build(app)
+    logs.setup(app)  # after the plugins: their secret settings are redacted too
 
     from hub import admin, api, webhooks
 
@@ -68,6 +64,7 @@ BARE_PAGE = (
 
 def _answer(status: int, message: str, title: str | None = None):  # noqa: ANN202
     """The error as JSON for the API and webhooks, as a page of the hub for a browser."""
+    message = logs.redact(current_app, message)  # e.g. a database URL with its password
     if _wants_json():
         response = jsonify(error=message, field=None)
     elif status == 503:
@@ -87,7 +84,9 @@ def _error_pages(app: Flask) -> None:
         if not _wants_json():
             field = f"{exc.field}: " if exc.field else ""
             return _answer(exc.status, f"{field}{exc.message}")
-        return jsonify(exc.to_json()), exc.status
+        answer = {k: logs.redact(current_app, v) if isinstance(v, str) else v
+                  for k, v in exc.to_json().items()}  # fmt: skip
+        return jsonify(answer), exc.status
 
     @app.errorhandler(IntegrityError)
     def integrity_error(exc: IntegrityError):  # noqa: ANN202

@@ -64,6 +64,10 @@ DEFAULTS: dict[str, Any] = {
     # used when neither the reader (user, client) nor the browser names one of them.
     "LANGUAGES": ["en", "nl"],
     "DEFAULT_LANGUAGE": "en",
+    # Logs: "json" (one object per line, for a log collector) or "text" (a terminal;
+    # make run uses it), and the lowest level written (DEBUG, INFO, WARNING, ERROR).
+    "LOG_FORMAT": "json",
+    "LOG_LEVEL": "INFO",
     # API paging.
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,

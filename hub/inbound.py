@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from hub import calls, lifecycle, sqlitelock
+from hub import calls, lifecycle, requestid, sqlitelock
 from hub.db import db, utcnow
 from hub.errors import HubError
 from hub.hooktypes import CallUpdate, NewCall, RawRequest, WebhookRejected
@@ -113,11 +113,30 @@ def store(
     values = {
         "source": source, "delivery_id": delivery_id, "headers": headers or {}, "body": body,
         "status": "received", "attempts": 0, "received_at": now, "next_attempt_at": now,
+        "request_id": requestid.current(),
     }  # fmt: skip
     return db.session.execute(store_statement(db.engine.dialect.name), values).scalar() is not None
 
 
 def _handle(event: InboundEvent) -> None:
+    """Apply one event under the request id of the webhook that brought it (so the
+    deliveries it causes, and every log line on the way, carry that id); one log line
+    says how it went."""
+    with requestid.bound(event.request_id):
+        _apply_event(event)
+        outcome = "retry" if event.status == "received" else event.status
+        log.info(
+            "inbound event %s from %s: %s%s",
+            event.id,
+            event.source,
+            outcome,
+            f" ({event.error})" if event.error else "",
+            extra={"event": event.id, "source": event.source, "outcome": outcome,
+                   "attempt": event.attempts},
+        )  # fmt: skip
+
+
+def _apply_event(event: InboundEvent) -> None:
     """Apply one event inside a savepoint and record the outcome on the event."""
     event.attempts += 1
     handler = get_pm().hook.hub_get_webhook_handler(source=event.source)
@@ -134,7 +153,6 @@ def _handle(event: InboundEvent) -> None:
     except (WebhookRejected, HubError) as exc:
         event.status, event.error = "rejected", getattr(exc, "message", None) or str(exc)
         event.processed_at = utcnow()
-        log.info("inbound event %s rejected: %s", event.id, event.error)
         return
     except Exception as exc:  # noqa: BLE001 - boundary: keep the event, record, retry later
         log.exception("inbound event %s failed", event.id)

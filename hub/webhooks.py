@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from hub import requestid
 from hub.db import db, utcnow
 from hub.errors import HubError, NotFound
 from hub.hooktypes import RawRequest, WebhookRejected
@@ -55,6 +56,7 @@ _STORED = (
     "attempts",
     "received_at",
     "next_attempt_at",
+    "request_id",
 )
 
 
@@ -89,6 +91,7 @@ def receive(source: str):  # noqa: ANN201 - a Flask view
         "attempts": 0,
         "received_at": now,
         "next_attempt_at": now,
+        "request_id": requestid.current(),  # the worker binds it again to apply the event
     }
     # A plain connection, not the ORM session: one statement, one short transaction.
     with db.engine.begin() as conn:

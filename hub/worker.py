@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from hub import calls, documentation, outbox, scheduler
+from hub import calls, documentation, logs, outbox, requestid, scheduler
 from hub.db import db, utcnow
 from hub.hooktypes import (
     CallView,
@@ -66,8 +66,35 @@ def deliver(delivery_id: int, worker_id: str) -> bool:
         return False
     row = db.session.get(OutboxDelivery, delivery_id)
     hook, plugin, payload, attempts = row.hook, row.plugin, dict(row.payload), row.attempts
-    previous_error = row.last_error
+    previous_error, request_id = row.last_error, row.request_id
     db.session.commit()  # keep the new lease; end the transaction before calling out
+    # Under the id of the request (or applied webhook) that caused the delivery: the
+    # plugin's log lines, and the outcome's, read together with the cause's.
+    with requestid.bound(request_id):
+        done = _attempt(delivery_id, worker_id, hook, plugin, payload, attempts, previous_error)
+        log.info(
+            "delivery %s (%s → %s) attempt %s: %s",
+            delivery_id,
+            hook,
+            plugin,
+            attempts,
+            "done" if done else "failed",
+            extra={"delivery": delivery_id, "hook": hook, "plugin": plugin,
+                   "attempt": attempts, "outcome": "done" if done else "failed"},
+        )  # fmt: skip
+    return done
+
+
+def _attempt(
+    delivery_id: int,
+    worker_id: str,
+    hook: str,
+    plugin: str,
+    payload: dict,
+    attempts: int,
+    previous_error: str | None,
+) -> bool:
+    """One attempt at a claimed, renewed delivery; records the outcome on the row."""
     if attempts > int(current_app.config["OUTBOX_MAX_ATTEMPTS"]):
         # Every attempt so far ended with its worker gone before it could record anything.
         error = f"gave up after {attempts - 1} attempts; the worker stopped during the last"
@@ -91,7 +118,8 @@ def deliver(delivery_id: int, worker_id: str) -> bool:
             db.session.flush()
     except Exception as exc:  # noqa: BLE001 - boundary: one plugin's failure is recorded, retried
         db.session.rollback()
-        error = "".join(traceback.format_exception_only(exc)).strip()
+        # Kept on the row and shown on the admin page: no configured secret in it.
+        error = logs.redact(current_app, "".join(traceback.format_exception_only(exc)).strip())
         final = isinstance(exc, ConfigurationError)  # a wrong setting: not retried forever
         log.warning("delivery %s (%s → %s) failed: %s", delivery_id, hook, plugin, error)
         if not outbox.mark_failed(delivery_id, worker_id, attempts, error, final=final):
