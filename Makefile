@@ -31,7 +31,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed $(COMPILED)
 	$(BIN)/slahub db upgrade
 	$(BIN)/slahub demo
-	$(BIN)/slahub run
+	HUB_LOG_FORMAT=$${HUB_LOG_FORMAT:-text} $(BIN)/slahub run  # readable logs in a terminal
 
 ## make test: set up with the test extras, lint, run the whole suite
 test: $(VENV)/.test-installed $(COMPILED)
