@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions[NAME] = pluginmanager.build(app)
     logs.setup(app)  # after the plugins: their secret settings are redacted too
 
-    from hub import admin, api, webhooks
+    from hub import admin, api, proxy, webhooks
 
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
     _error_pages(app)
+    proxy.init_app(app)  # X-Forwarded-* from a trusted reverse proxy (PROXY_FIX_*)
 
     @app.get("/healthz")
     def healthz():  # noqa: ANN202 - the process answers: nothing else is checked

@@ -62,11 +62,14 @@ def run_command(host: str, port: int, worker: bool) -> None:
 @click.option("--once", is_flag=True, help="Stop when nothing is due instead of waiting.")
 def worker_command(once: bool) -> None:
     """Deliver the outbox and run periodic jobs until stopped (Ctrl-C or SIGTERM)."""
+    from hub import preflight
     from hub.sqlitelock import yield_to_requests
     from hub.worker import Worker
 
+    app = current_app._get_current_object()
+    preflight.refuse_or_continue(app, check_secret=False)  # a worker keeps no sessions
     yield_to_requests()  # the worker's writes wait for the web requests' on SQLite
-    w = Worker(current_app._get_current_object())
+    w = Worker(app)
     w.install_signal_handlers()
     click.echo(f"worker {w.worker_id} running")
     w.run(once=once)

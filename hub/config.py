@@ -6,6 +6,7 @@ against this module by a test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -68,6 +69,16 @@ DEFAULTS: dict[str, Any] = {
     # make run uses it), and the lowest level written (DEBUG, INFO, WARNING, ERROR).
     "LOG_FORMAT": "json",
     "LOG_LEVEL": "INFO",
+    # Production server (slahub serve, gunicorn): address, worker processes, and seconds
+    # a request may take before its worker is restarted.
+    "SERVE_BIND": "127.0.0.1:8000",
+    "SERVE_WORKERS": 2,
+    "SERVE_TIMEOUT": 30,
+    # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto/-Host to trust
+    # (werkzeug ProxyFix); 0 ignores the header. Set 1 behind one nginx.
+    "PROXY_FIX_X_FOR": 0,
+    "PROXY_FIX_X_PROTO": 0,
+    "PROXY_FIX_X_HOST": 0,
     # API paging.
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,
@@ -85,7 +96,10 @@ def load(app: Flask, test_config: dict | None) -> None:
     # are parsed as JSON when they can be, else kept as strings).
     app.config.from_prefixed_env("HUB")
     if not app.config["DATABASE_URL"]:
-        os.makedirs(app.instance_path, exist_ok=True)
+        # A folder that cannot be made is reported in one line by hub.preflight (serve,
+        # worker); the development server fails on its first query instead.
+        with contextlib.suppress(OSError):
+            os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "hub.sqlite3")
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(app.config["DATABASE_URL"])
