@@ -152,4 +152,4 @@ def test_the_call_page_shows_its_clocks_and_escalates_by_hand_with_a_reason(admi
         saved = db.session.get(Call, call.id)
         assert (saved.line, saved.events[-1].note) == ("3-application", "a code change")
     page = admin.get(f"/calls/{call.id}").get_data(as_text=True)
-    assert "collegial · 3-application · Ronald" in page
+    assert "collegial · 3rd line, application · Ronald" in page

@@ -67,6 +67,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/pay/people/anja": MANAGERS,
     "/pay/statements/anja/2026-Q1": MANAGERS,
     "/pay/statements/anja/2026-Q1.csv": MANAGERS,
+    "/preferences": ALL,
 }
 
 #: POST changes: path → roles that may make it. Each is checked to change nothing when
@@ -78,6 +79,7 @@ CHANGES: dict[str, tuple[str, ...]] = {
     f"/calls/{OWN_CALL}/escalate": STAFF,
     f"/calls/{OWN_CALL}/document": STAFF,
     "/documentation/sync": MANAGERS,
+    "/preferences": ALL,
     "/applications/amarant-intranet/certification": MANAGERS,
     "/calls/new": STAFF,
     "/clients/new": MANAGERS,
@@ -199,7 +201,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/reports", "/reports.csv", "/documentation",
         "/hours", "/contracts/<key>/hours",
         "/pay", "/pay/people/<key>", "/pay/statements/<key>/<quarter>",
-        "/pay/statements/<key>/<quarter>.csv",
+        "/pay/statements/<key>/<quarter>.csv", "/preferences",
     }  # fmt: skip
     changes = {
         "/calls/<int:call_id>/transition", "/calls/<int:call_id>/note",
@@ -217,7 +219,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/calls/<int:call_id>/hours-verdict", "/contracts/<key>/hours/purchases",
         "/contracts/<key>/hours/settings", "/contracts/<key>/hours/resolve",
         "/pay/tariffs", "/pay/activity/<any(handover, meeting, exam):kind>",
-        "/pay/statements/<key>/<quarter>/issue",
+        "/pay/statements/<key>/<quarter>/issue", "/preferences",
     }  # fmt: skip
     public = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST")}
     expected = {(r, "GET") for r in covered} | {(r, "POST") for r in changes} | public
