@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions[NAME] = pluginmanager.build(app)
     logs.setup(app)  # after the plugins: their secret settings are redacted too
 
-    from hub import admin, api, proxy, webhooks
+    from hub import admin, api, health, metrics, proxy, webhooks
 
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
@@ -41,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
     _error_pages(app)
+    app.register_blueprint(health.bp)  # /readyz
+    metrics.init_app(app)  # /metrics and the request counters
     proxy.init_app(app)  # X-Forwarded-* from a trusted reverse proxy (PROXY_FIX_*)
 
     @app.get("/healthz")

@@ -65,10 +65,6 @@ DEFAULTS: dict[str, Any] = {
     # used when neither the reader (user, client) nor the browser names one of them.
     "LANGUAGES": ["en", "nl"],
     "DEFAULT_LANGUAGE": "en",
-    # Logs: "json" (one object per line, for a log collector) or "text" (a terminal;
-    # make run uses it), and the lowest level written (DEBUG, INFO, WARNING, ERROR).
-    "LOG_FORMAT": "json",
-    "LOG_LEVEL": "INFO",
     # Production server (slahub serve, gunicorn): address, worker processes, and seconds
     # a request may take before its worker is restarted.
     "SERVE_BIND": "127.0.0.1:8000",
@@ -79,6 +75,21 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_FIX_X_FOR": 0,
     "PROXY_FIX_X_PROTO": 0,
     "PROXY_FIX_X_HOST": 0,
+    # /readyz: the newest worker heartbeat may be this old (workers beat every 10 s, but
+    # not while one runs a long job); at most this many outbox deliveries or inbound
+    # events due and waiting; at most this many dead deliveries (these wait for a person,
+    # not for this process: a few must not take every web process out of a balancer).
+    "READY_HEARTBEAT_SECONDS": 120,
+    "READY_MAX_BACKLOG": 1000,
+    "READY_MAX_DEAD": 100,
+    # /metrics: a bearer token (set it through HUB_METRICS_TOKEN; empty: none asked) and
+    # the client networks allowed (CIDRs; empty: any). Both apply when both are set.
+    "METRICS_TOKEN": "",
+    "METRICS_ALLOW": ["127.0.0.1/32", "::1/128"],
+    # Logs: "json" (one object per line, for a log collector) or "text" (a terminal;
+    # make run uses it), and the lowest level written (DEBUG, INFO, WARNING, ERROR).
+    "LOG_FORMAT": "json",
+    "LOG_LEVEL": "INFO",
     # API paging.
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, extract, func, select
 from sqlalchemy.exc import OperationalError
 
 from hub.db import db, utcnow
@@ -83,7 +83,7 @@ def _seconds_between(start: object, end: object) -> object:
     """``end - start`` in seconds, in SQL: each database spells time arithmetic its own way."""
     if db.engine.dialect.name == "sqlite":
         return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract(literal_column("epoch"), end - start)
+    return extract("epoch", end - start)
 
 
 def latency(now: datetime) -> Iterator[Metric]:
