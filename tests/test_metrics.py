@@ -4,8 +4,12 @@ sweep, site-check reports), and its protection by network and token."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -255,3 +259,43 @@ def test_a_bad_network_setting_stops_start_up(tmp_path, record_file):
     config = base_config(f"sqlite:///{tmp_path}/h.db", METRICS_ALLOW=["10.0.0.0/33"])
     with pytest.raises(ValueError, match="METRICS_ALLOW: '10.0.0.0/33' is not a network"):
         create_app(config)
+
+
+MULTIPROCESS = """
+import os, sys
+from hub import create_app
+from tests.conftest import base_config
+client = create_app(base_config(sys.argv[1])).test_client()
+children = []
+for _ in range(2):  # as gunicorn does: processes forked from the app the master built
+    pid = os.fork()
+    if pid == 0:
+        client.get("/healthz")
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+sys.stdout.write(client.get("/metrics").get_data(as_text=True))
+"""
+
+
+def test_multiprocess_mode_adds_up_every_processs_requests(tmp_path, record_file):
+    """With PROMETHEUS_MULTIPROC_DIR set before start, a scrape in one process counts the
+    requests its sibling processes answered (a fresh interpreter: the library reads the
+    variable at import)."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder), "HUB_LOG_LEVEL": "ERROR"}
+    url = f"sqlite:///{tmp_path}/hub.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-c", MULTIPROCESS, url],
+        env=env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    samples = {}
+    for family in text_string_to_metric_families(done.stdout):
+        for s in family.samples:
+            samples[(s.name, frozenset(s.labels.items()))] = s.value
+    healthz = {"route": "/healthz", "method": "GET", "status": "200"}
+    assert value(samples, "hub_http_requests_total", **healthz) == 2
+    assert len(list(folder.glob("counter_*.db"))) == 3
