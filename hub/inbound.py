@@ -258,6 +258,9 @@ def drain(limit: int = 500, batch: int = 20, batch_seconds: float = 0.01) -> int
             )
             .order_by(InboundEvent.id)
             .limit(min(batch, limit - done))
+            # The job's lease can run out during a long drain and a second worker start
+            # one (benchmarks/soak.py saw events applied twice): each row goes to one.
+            .with_for_update(skip_locked=True)
         ).all()
         if not events:
             sqlitelock.defer(0.0)
