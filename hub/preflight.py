@@ -15,21 +15,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
-from alembic.runtime.migration import MigrationContext
+import sqlalchemy
 from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
+from hub import health
 from hub.app import MIGRATIONS
 from hub.config import DEFAULTS
-from hub.db import db
 
 # sysexits.h EX_CONFIG: the units say RestartPreventExitStatus=78, so systemd does not
 # restart a hub that refused in a loop.
 EXIT_REFUSED = 78
 MIN_SECRET_LENGTH = 32
 ALEMBIC_LOGGER = "alembic.runtime.migration"
+CONNECT_TIMEOUT = 10  # seconds: a start may wait longer than a readiness probe
 KEY_HINT = (
     "set HUB_SECRET_KEY to a long random value "
     "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
@@ -70,12 +72,16 @@ def instance_folder(app: Flask) -> str | None:
 
 def migrations(app: Flask) -> str | None:
     """A hub on an older schema fails on its first query to a new column, mid-request."""
-    script = ScriptDirectory(MIGRATIONS)
-    heads = set(script.get_heads())
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    address = app.config["SQLALCHEMY_DATABASE_URI"]
+    url = make_url(address).render_as_string(hide_password=True)
+    # Not the app's engine: that one has no connect timeout (a host that does not answer
+    # would hold the start for the TCP timeout), and its pool must not reach the
+    # processes gunicorn forks.
+    args = {"connect_timeout": CONNECT_TIMEOUT} if address.startswith("postgresql") else {}
+    engine = sqlalchemy.create_engine(address, poolclass=NullPool, connect_args=args)
     try:
-        with app.app_context(), db.engine.connect() as conn, _quiet(ALEMBIC_LOGGER):
-            current = set(MigrationContext.configure(conn).get_current_heads())
+        with engine.connect() as conn, _quiet(ALEMBIC_LOGGER):
+            current, heads = health.migration_state(conn, MIGRATIONS)
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         return (
@@ -83,15 +89,14 @@ def migrations(app: Flask) -> str | None:
             "the database server is up"
         )
     finally:
-        with app.app_context():
-            db.engine.dispose()  # processes forked after the checks open their own
+        engine.dispose()
     if current == heads:
         return None
     needed = ", ".join(sorted(heads))
     if not current:
         return f"the database {url} has no schema; run 'slahub db upgrade' to create it"
     at = ", ".join(sorted(current))
-    if current - _known(script):
+    if current - _known(ScriptDirectory(MIGRATIONS)):
         return (
             f"the database {url} is at revision {at}, which this version of the hub does not "
             f"know (it needs {needed}); run the hub version that migrated it"
