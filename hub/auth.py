@@ -30,8 +30,10 @@ def create_user(
     *,
     person: str | None = None,
     client: str | None = None,
+    language: str | None = None,
 ) -> User:
-    """Add a login (the caller commits); a client viewer must name its client."""
+    """Add a login (the caller commits); a client viewer must name its client.
+    ``language``: of the user's admin page (one of ``LANGUAGES``; None: browser, hub)."""
     if role not in USER_ROLES:
         raise Invalid(f"unknown role {role!r}; expected one of {', '.join(USER_ROLES)}", "role")
     if db.session.scalar(select(User).where(User.username == username)):
@@ -40,10 +42,14 @@ def create_user(
         raise Invalid("password must be at least 12 characters", "password")
     if (role == "client_viewer") != (client is not None):
         raise Invalid("a client viewer needs --client, and only a client viewer has one", "client")
+    if language is not None and language not in current_app.config["LANGUAGES"]:
+        offered = ", ".join(current_app.config["LANGUAGES"])
+        raise Invalid(f"unknown language {language!r}; expected one of {offered}", "language")
     method = current_app.config["PASSWORD_HASH_METHOD"]
     user = User(
-        username=username, password_hash=generate_password_hash(password, method), role=role
-    )
+        username=username, password_hash=generate_password_hash(password, method), role=role,
+        language=language,
+    )  # fmt: skip
     if person:
         user.person = db.session.scalar(select(Person).where(Person.key == person))
         if user.person is None:

@@ -97,13 +97,16 @@ def demo_command() -> None:
 @click.option("--person", help="The person key this login belongs to.")
 @click.option("--client", help="The client a client viewer may see.")
 @click.option("--password", help="Omit to have one generated and printed.")
+@click.option("--language", help="The admin page's language (en, nl); omit: the browser's.")
 def create_user_command(
-    username: str, role: str, person: str | None, client: str | None, password: str | None
-) -> None:
+    username: str, role: str, person: str | None, client: str | None, password: str | None,
+    language: str | None,
+) -> None:  # fmt: skip
     """Add a login with a role."""
     password = password or secrets.token_urlsafe(12)
     try:
-        auth.create_user(username, password, role, person=person, client=client)
+        auth.create_user(username, password, role, person=person, client=client,
+                         language=language)  # fmt: skip
     except HubError as exc:
         _fail(exc)
     db.session.commit()

@@ -43,20 +43,24 @@ def get(model: type, column: str, value: str) -> Any:
     return row
 
 
-def create_client(*, key: str, name: str) -> Client:
+def create_client(*, key: str, name: str, language: str | None = None) -> Client:
     _unique(Client, "key", key)
-    client = Client(key=key, name=name)
+    client = Client(key=key, name=name, language=language)
     db.session.add(client)
     audit.created("client.create", "client", key, client)
     documentation.request("client", key, "client added")
     return client
 
 
-def rename_client(client: Client, name: str) -> Client:
-    if name != client.name:
+def rename_client(client: Client, name: str, **language: str | None) -> Client:
+    """Rename a client; ``language=`` (when given) also sets the language of its e-mail
+    and wiki pages (None: the hub's default), which rewrites its pages."""
+    wanted = language.get("language", client.language)
+    if name != client.name or wanted != client.language:
         with audit.changing("client.update", "client", client.key, client):
-            client.name = name
-        documentation.request("client", client.key, "client renamed")
+            renamed, client.name, client.language = name != client.name, name, wanted
+        documentation.request("client", client.key, "client renamed" if renamed else
+                              "client language changed")  # fmt: skip
     return client
 
 

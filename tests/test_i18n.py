@@ -3,6 +3,7 @@ catalogue complete and compiled; e-mail and wiki pages in the reader's language.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 from email import message_from_bytes, policy
@@ -21,6 +22,7 @@ from hub.db import db
 from hub.models import Call, Client, Contract, User
 from plugins.mediawiki import render
 from tests import test_mailer
+from tests.conftest import bearer
 from tests.sla.test_clocks import local
 from tests.test_admin_login import csrf_from, log_in, user
 from tests.test_mailer import PORT, drain_once, escalate_to_ronald
@@ -216,3 +218,50 @@ class TestMailInTheReadersLanguage:
         call_id, subject, body = self.mail(app, inbox)
         assert subject == f"[P3] Escalated to you: call {call_id} Broken form"
         assert f"Call {call_id}: Broken form" in body and "Melding" not in body
+
+
+def test_a_clients_language_through_the_api(client, app, demo):
+    headers = bearer(demo["tokens"]["admin"])
+    made = client.post("/api/v1/clients", json={"key": "beta", "name": "Beta", "language": "nl"},
+                       headers=headers)  # fmt: skip
+    assert made.status_code == 201 and made.json["language"] == "nl"
+    renamed = client.patch("/api/v1/clients/beta", json={"name": "Beta BV"}, headers=headers)
+    assert renamed.json["language"] == "nl"  # not named: kept
+    bad = client.patch("/api/v1/clients/beta", json={"name": "B", "language": "fr"},
+                       headers=headers)  # fmt: skip
+    assert bad.status_code == 422 and bad.json["field"] == "language"
+    assert "one of en, nl" in bad.json["error"]
+    unset = client.patch("/api/v1/clients/beta", json={"name": "B", "language": None},
+                         headers=headers)  # fmt: skip
+    assert unset.status_code == 200 and unset.json["language"] is None
+    with app.app_context():
+        assert db.session.scalar(select(Client.language).where(Client.key == "beta")) is None
+
+
+def test_a_clients_language_on_its_admin_form(client, app, demo):
+    log_in(client, *user(demo, "sla_manager"))
+    form = client.get("/clients/amarant/edit").get_data(as_text=True)
+    assert 'name="language"' in form and ">Nederlands</option>" in form
+    data = {"csrf_token": csrf_from(form), "name": "Amarant"}
+    assert client.post("/clients/amarant/edit", data={**data, "language": "nl"}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Client.language).where(Client.key == "amarant")) == "nl"
+    bad = client.post("/clients/amarant/edit", data={**data, "language": "xx"})
+    assert bad.status_code == 422 and "one of en, nl" in bad.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Client.language).where(Client.key == "amarant")) == "nl"
+
+
+def test_create_user_takes_a_language(tmp_path):
+    from tests.test_cli import slahub
+
+    instance = tmp_path / "instance"
+    slahub(instance, "db", "upgrade")
+    slahub(instance, "create-user", "anja", "--role", "associate", "--language", "nl")
+    with sqlite3.connect(instance / "hub.sqlite3") as con:
+        assert con.execute("SELECT language FROM users WHERE username = 'anja'").fetchone() == (
+            "nl",
+        )
+    refused = slahub(instance, "create-user", "x", "--role", "admin", "--language", "fr",
+                     check=False)  # fmt: skip
+    assert refused.returncode != 0 and "unknown language 'fr'" in refused.stderr

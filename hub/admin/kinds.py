@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from hub import directory
+from hub import directory, i18n
 from hub.admin import terms
 from hub.admin.forms import Field, choices
 from hub.api import schemas
@@ -70,19 +70,25 @@ class Kind:
 # --- clients ---------------------------------------------------------------------------
 
 
+def _language() -> Field:
+    offered = tuple((code, i18n.NAMES.get(code, code)) for code in i18n.supported())
+    return Field("language", "Language", "select", offered,
+                 help=i18n.N_("Its e-mail and wiki pages; empty: the hub's default."))  # fmt: skip
+
+
 CLIENT = Kind(
     name="client",
     plural="clients",
     model=Client,
     key="key",
     columns=(("Key", lambda c: c.key), ("Name", lambda c: c.name)),
-    create_fields=lambda: [key_field(), Field("name", "Name", required=True)],
-    edit_fields=lambda: [Field("name", "Name", required=True)],
+    create_fields=lambda: [key_field(), Field("name", "Name", required=True), _language()],
+    edit_fields=lambda: [Field("name", "Name", required=True), _language()],
     create_schema=schemas.ClientIn,
     patch_schema=schemas.ClientPatch,
     create=directory.create_client,
     update=directory.rename_client,
-    initial=lambda c: {"name": c.name},
+    initial=lambda c: {"name": c.name, "language": c.language},
     client_visible=True,
 )
 

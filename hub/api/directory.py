@@ -77,7 +77,8 @@ def get_client(key: str):  # noqa: ANN201
 @doc("Rename a client", body=ClientPatch, roles=MANAGERS)
 def patch_client(key: str):  # noqa: ANN201
     data = parse(ClientPatch)
-    client = service.rename_client(service.get(Client, "key", key), data.name)
+    given = data.model_dump(exclude_unset=True, include={"language"})
+    client = service.rename_client(service.get(Client, "key", key), data.name, **given)
     db.session.commit()
     return jsonify(render.client(client))
 

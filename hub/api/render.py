@@ -76,6 +76,7 @@ def client(c: Client) -> dict[str, Any]:
     return {
         "key": c.key,
         "name": c.name,
+        "language": c.language,
         "created_at": _ts(c.created_at),
         "contacts": [contact(x) for x in c.contacts],
     }

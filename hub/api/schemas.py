@@ -7,7 +7,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import current_app
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -123,13 +125,27 @@ class EscalationIn(In):
     reason: LongText | None = None
 
 
+def _check_language(value: str | None) -> str | None:
+    """One of the hub's ``LANGUAGES`` (a setting, so checked when a request is parsed)."""
+    offered = current_app.config["LANGUAGES"]
+    if value is not None and value not in offered:
+        raise ValueError(f"one of {', '.join(offered)} (or null: the hub's default)")
+    return value
+
+
+#: The client's language for its e-mail and wiki pages; None: the hub's DEFAULT_LANGUAGE.
+Language = Annotated[str | None, AfterValidator(_check_language)]
+
+
 class ClientIn(In):
     key: Key
     name: Name
+    language: Language = None
 
 
 class ClientPatch(In):
     name: Name
+    language: Language = None
 
 
 class ContactIn(In):
