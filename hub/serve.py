@@ -10,10 +10,16 @@ process, ``slahub worker``.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from prometheus_client import multiprocess
+
+#: The folder where each web process keeps its metrics for /metrics to add up.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def options(app: Flask, bind: str | None = None, workers: int | None = None) -> dict[str, Any]:
@@ -23,7 +29,24 @@ def options(app: Flask, bind: str | None = None, workers: int | None = None) -> 
         "workers": int(workers or app.config["SERVE_WORKERS"]),
         "timeout": int(app.config["SERVE_TIMEOUT"]),
         "proc_name": "slahub",
+        "child_exit": _child_exit,
     }
+
+
+def _child_exit(_server: object, worker: Any) -> None:
+    # A web process that ended: its gauges no longer count (prometheus-client's rule).
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def fresh_metrics_folder() -> None:
+    """Empty the metrics folder: counts of an earlier run must not add to this one's."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for stale in Path(folder).glob("*.db"):
+        stale.unlink()
 
 
 class HubServer(BaseApplication):
@@ -44,4 +67,5 @@ class HubServer(BaseApplication):
 
 def run(app: Flask, bind: str | None = None, workers: int | None = None) -> None:
     """Serve ``app`` until SIGTERM or Ctrl-C (gunicorn stops its workers gracefully)."""
+    fresh_metrics_folder()
     HubServer(app, options(app, bind, workers)).run()

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,30 @@ def test_gunicorn_gets_the_hub_settings(tmp_path):
     server = serve.HubServer(app, serve.options(app, workers=5))
     assert (server.cfg.workers, server.cfg.timeout) == (5, 45)
     assert server.wsgi() is app
+
+
+@pytest.mark.slow
+def test_metrics_add_up_every_web_process(server):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    port = free_port()
+    proc = server.start(HUB_SERVE_BIND=f"127.0.0.1:{port}")
+    wait_until(lambda: server.healthy(port), 60, "/healthz to answer")
+    wait_until(lambda: len(children(proc.pid)) == 2, 30, "two gunicorn workers")
+    # Requests side by side: while one process is busy the other accepts.
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5),
+                      range(60)))  # fmt: skip
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    counted = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "hub_http_requests_total" and sample.labels["route"] == "/readyz":
+                counted[sample.labels["status"]] = counted.get(sample.labels["status"], 0) + 1
+                counted["sum"] = counted.get("sum", 0) + sample.value
+    assert counted.get("sum") == 60, f"{counted}\n{server.output()}"
+    # Both processes wrote their own file into the folder under the instance.
+    files = list((server.instance / "metrics").glob("counter_*.db"))
+    assert len(files) >= 2, files
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0, server.output()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 from flask.cli import ScriptInfo
 
@@ -18,6 +21,13 @@ def serve_command(bind: str | None, workers: int | None) -> None:
     # each request pushes its own.
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     preflight.refuse_or_continue(app)
+    if not os.environ.get(server.MULTIPROC_ENV):
+        # prometheus-client chooses its multiprocess mode when it is imported, which the
+        # ``slahub`` command did long before this line: start once more (same pid) with
+        # the folder in the environment, so /metrics adds up every web process's counts.
+        env = {**os.environ, server.MULTIPROC_ENV: os.path.join(app.instance_path, "metrics")}
+        argv = [sys.executable, "-m", "hub", *sys.argv[1:]]
+        os.execve(sys.executable, argv, env)
     server.run(app, bind, workers)
 
 
