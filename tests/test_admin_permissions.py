@@ -67,7 +67,15 @@ PAGES: dict[str, tuple[str, ...]] = {
     "/pay/people/anja": MANAGERS,
     "/pay/statements/anja/2026-Q1": MANAGERS,
     "/pay/statements/anja/2026-Q1.csv": MANAGERS,
+    "/privacy": ("admin",),
+    "/privacy/clients/amarant": ("admin",),
+    "/privacy/clients/amarant/export.json": ("admin",),
+    "/privacy/contacts/1/export.json": ("admin",),
     "/preferences": ALL,
+    "/audit": MANAGERS,
+    "/audit?actor=bas&since=2026-01-01": MANAGERS,
+    "/audit.csv": MANAGERS,
+    "/audit.json?subject_kind=contract": MANAGERS,
 }
 
 #: POST changes: path → roles that may make it. Each is checked to change nothing when
@@ -111,6 +119,7 @@ CHANGES: dict[str, tuple[str, ...]] = {
     "/pay/activity/meeting": MANAGERS,
     "/pay/activity/exam": MANAGERS,
     "/pay/statements/anja/2026-Q1/issue": MANAGERS,
+    "/privacy/contacts/1/erase": ("admin",),
 }
 
 #: What each change posts (valid input, so that an allowed role's change goes through).
@@ -139,6 +148,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/pay/tariffs": {"item": "duty", "valid_from": "2027-01-01", "amount": "35"},
     "handover": {"person": "anja", "application": "amarant-intranet", "day": "2026-10-01"},
     "meeting": {"person": "anja", "day": "2026-10-02"},
+    "erase": {"confirm": "1"},
     "exam": {"person": "ronald", "kind": "exam", "product_line": "drupal", "day": "2026-10-03",
              "passed": "1"},
 }  # fmt: skip
@@ -202,6 +212,9 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/hours", "/contracts/<key>/hours",
         "/pay", "/pay/people/<key>", "/pay/statements/<key>/<quarter>",
         "/pay/statements/<key>/<quarter>.csv", "/preferences",
+        "/privacy", "/privacy/clients/<key>", "/privacy/clients/<key>/export.json",
+        "/privacy/contacts/<int:contact_id>/export.json",
+        "/audit", "/audit.<any(csv, json):fmt>",
     }  # fmt: skip
     changes = {
         "/calls/<int:call_id>/transition", "/calls/<int:call_id>/note",
@@ -220,6 +233,7 @@ def test_every_admin_page_and_change_is_in_the_matrix(app):
         "/contracts/<key>/hours/settings", "/contracts/<key>/hours/resolve",
         "/pay/tariffs", "/pay/activity/<any(handover, meeting, exam):kind>",
         "/pay/statements/<key>/<quarter>/issue", "/preferences",
+        "/privacy/contacts/<int:contact_id>/erase",
     }  # fmt: skip
     public = {("/login", "GET"), ("/login", "POST"), ("/logout", "POST")}
     expected = {(r, "GET") for r in covered} | {(r, "POST") for r in changes} | public

@@ -75,6 +75,7 @@ ENDPOINTS = {
     "api.patch_person": ("PATCH", "/api/v1/people/bas", MANAGERS),
     "api.list_outbox": ("GET", "/api/v1/outbox", MANAGERS),
     "api.redrive": ("POST", "/api/v1/outbox/1/redrive", ("admin",)),
+    "api.audit_trail": ("GET", "/api/v1/audit", ("admin",)),
     "api.openapi": ("GET", "/api/v1/openapi.json", ALL),
     "api.client_report_view": ("GET", "/api/v1/reports/clients/amarant?period=2026-11", ALL),
     "api.client_report_csv": ("GET", "/api/v1/reports/clients/amarant.csv?period=2026-11", ALL),
