@@ -178,7 +178,8 @@ def sqlite_backup(path: Path, echo: Echo) -> Summary:
         src.close()
     try:
         summary = read_sqlite(partial)
-        check_revision(summary.revision, path)
+        if not summary.revision:
+            raise BackupError(f"{source} has no alembic_version row: run `slahub db upgrade`")
     except BackupError:
         partial.unlink(missing_ok=True)
         raise

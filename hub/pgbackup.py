@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import URL, inspect, text
 
 from hub.backup import BackupError, Echo, Summary, check_revision, count_rows, refuse_unless_empty
 from hub.db import db
@@ -29,7 +29,9 @@ def _conninfo() -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
+    # (URL.set ignores a None password, so the URL is built anew without it.)
+    plain = URL.create("postgresql", url.username, None, url.host, url.port, url.database,
+                       url.query)  # fmt: skip
     return plain.render_as_string(hide_password=False), env
 
 
