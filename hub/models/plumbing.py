@@ -41,7 +41,11 @@ class OutboxDelivery(db.Model):
     """One hook call owed to one plugin, written in the transaction that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        # Recent deliveries (the delivery latency metric).
+        Index("ix_outbox_delivered_at", "delivered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hook: Mapped[str] = mapped_column(String(100))

@@ -42,9 +42,11 @@ def upgrade():
         batch.add_column(sa.Column("request_id", sa.String(length=64), nullable=True))
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("request_id", sa.String(length=64), nullable=True))
+    op.create_index("ix_outbox_delivered_at", "outbox", ["delivered_at"])
 
 
 def downgrade():
+    op.drop_index("ix_outbox_delivered_at", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("request_id")
     with op.batch_alter_table("inbound_events") as batch:
