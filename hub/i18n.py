@@ -89,6 +89,21 @@ TERMS = {
     "resolution": _l("resolution"),
     "line": _l("line"),
     "collegial": _l("collegial"),
+    "project_lead": _l("project lead"),
+    "developer": _l("developer"),
+    "trainer": _l("trainer"),
+    "platform_provider": _l("platform provider"),
+    "first_line": _l("first line"),
+    "helpdesk": _l("helpdesk"),
+    "incident_management": _l("incident management"),
+    "problem_management": _l("problem management"),
+    "configuration_management": _l("configuration management"),
+    "change_management": _l("change management"),
+    "release_management": _l("release management"),
+    "pending": _l("pending"),
+    "dead": _l("dead"),
+    "done": _l("done"),
+    "discarded": _l("discarded"),
 }
 assert set(LINE_TITLES) <= set(TERMS), "every line has its title here"
 
@@ -98,9 +113,15 @@ def N_(text: str) -> str:  # noqa: N802 - gettext's name for "marked, translated
     return text
 
 
-#: Texts made at run time from names (the directory's menu entries): listed so that the
-#: extraction finds them.
-RUNTIME_TEXTS = (N_("Clients"), N_("Contracts"), N_("Applications"), N_("People"))
+#: Texts made at run time from names (the directory's kinds and menu entries, weekdays,
+#: person kinds, documentation kinds): listed so that the extraction finds them.
+RUNTIME_TEXTS = (
+    N_("Clients"), N_("Contracts"), N_("Applications"), N_("People"),
+    N_("client"), N_("contract"), N_("application"), N_("person"),
+    N_("clients"), N_("contracts"), N_("applications"), N_("people"),
+    N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"),
+    N_("staff"), N_("external"), N_("report"), N_("faq"), N_("call"),
+)  # fmt: skip
 
 
 def tr(text: str | None) -> str:
