@@ -66,6 +66,60 @@ def test_an_upgrade_from_the_first_revision_keeps_the_rows_it_finds(app):
             "amarant-sla", {}, "40.00")  # fmt: skip
         call = db.session.get(Call, 1)
         assert (call.title, call.status, call.client.key) == ("Old call", "new", "amarant")
+        assert call.client.language is None  # 0010: the hub's default language
         calls.add_note(call, actor="t", note="after the upgrade")
         db.session.commit()
         assert [e.note for e in call.events] == ["after the upgrade"]
+
+
+#: What 0010 adds to tables that already hold rows.
+ADDED_IN_0010 = {
+    "users": ["language"],
+    "clients": ["language"],
+    "contacts": ["erased_at"],
+    "inbound_events": ["request_id"],
+    "outbox": ["request_id"],
+}
+
+
+def _rows(table: str, without: list[str]) -> list[dict]:
+    """A table's rows (by id) without the named columns, read with the table's own columns
+    at the current revision."""
+    from sqlalchemy import text
+
+    rows = db.session.execute(text(f"SELECT * FROM {table} ORDER BY id")).mappings().all()
+    return [{k: v for k, v in row.items() if k not in without} for row in rows]
+
+
+def test_0010_down_and_up_keeps_the_rows_of_the_tables_it_alters(app, demo):
+    """The tables 0010 alters hold rows with the new columns filled in; downgrading to
+    0009 keeps every row (without the columns), and upgrading again brings the columns
+    back empty on the same rows."""
+    from sqlalchemy import text
+
+    from hub import calls, inbound
+
+    with app.app_context():
+        calls.create(actor="t", source="test", client="amarant", title="with a delivery")
+        inbound.store("monitoring", "d-0010", b'{"type": "call.create"}')
+        for table, columns in ADDED_IN_0010.items():
+            value = "'2026-12-01 10:00:00'" if columns == ["erased_at"] else "'nl'"
+            db.session.execute(text(f"UPDATE {table} SET {columns[0]} = {value}"))
+        db.session.commit()
+        before = {t: _rows(t, cols) for t, cols in ADDED_IN_0010.items()}
+        assert all(before.values()), {t: len(r) for t, r in before.items()}
+
+        db.session.remove()
+        downgrade(revision="0009")
+        for table, columns in ADDED_IN_0010.items():
+            present = {c["name"] for c in inspect(db.session.connection()).get_columns(table)}
+            assert not present & set(columns), table
+            assert _rows(table, []) == before[table], table
+        db.session.remove()
+
+        upgrade()
+        for table, columns in ADDED_IN_0010.items():
+            assert _rows(table, columns) == before[table], table
+            new = db.session.execute(text(f"SELECT {columns[0]} FROM {table}")).scalars().all()
+            assert set(new) == {None}, table
+        db.session.remove()
