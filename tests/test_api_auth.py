@@ -92,6 +92,9 @@ ENDPOINTS = {
     "api.hours_resolution": ("POST", "/api/v1/calls/1/hours-resolution", MANAGERS),
     "api.hours_ledger": ("GET", "/api/v1/contracts/amarant-sla-2026/hours", ALL),
     "api.hours_purchase": ("POST", "/api/v1/contracts/amarant-sla-2026/hours/purchases", MANAGERS),
+    "api.privacy_contact_export": ("GET", "/api/v1/privacy/contacts/1/export", ("admin",)),
+    "api.privacy_client_export": ("GET", "/api/v1/privacy/clients/amarant/export", ("admin",)),
+    "api.privacy_contact_erase": ("POST", "/api/v1/privacy/contacts/1/erase", ("admin",)),
 }
 
 

@@ -49,6 +49,7 @@ BODY_URLS = {
     "api.hours_verdict": ("POST", "/api/v1/calls/1/hours-verdict"),
     "api.hours_resolution": ("POST", "/api/v1/calls/1/hours-resolution"),
     "api.hours_purchase": ("POST", "/api/v1/contracts/amarant-sla-2026/hours/purchases"),
+    "api.privacy_contact_erase": ("POST", "/api/v1/privacy/contacts/1/erase"),
 }
 TARGETS = {p: {"response_minutes": 30, "resolution_minutes": 60} for p in ("P1", "P2", "P3", "P4")}
 CONTRACT = {

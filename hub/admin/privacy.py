@@ -2,8 +2,9 @@
 about the client or one of its contacts (JSON), and erase a contact's personal data after
 typing its id or name (:mod:`hub.privacy`; the API's rules, :mod:`hub.api.privacy`).
 
-A missing confirmation shows the page again with 400, one naming someone else with 422,
-nothing changed either way; an erase (or a second one, which changes nothing) is flashed.
+A missing confirmation shows the page again with 400 (as a form without its CSRF token),
+one naming someone else with 422, nothing changed either way; an erase (or a second one,
+which changes nothing) is flashed.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def privacy_contact_erase(contact_id: int):  # noqa: ANN201
     client = contact.client
     if contact.erased_at is None:
         try:
-            confirmed(contact, request.form.get("confirm"))
+            confirmed(contact, request.form.get("confirm"), missing=400)
         except HubError as exc:
             return _client_page(client, {contact.id: exc.message}, exc.status)
     result = privacy.erase_contact(contact, actor=audit.current_actor())
