@@ -113,6 +113,7 @@ def setup(app: Flask) -> None:
         root.addHandler(handler)
     _equip(handler, formatter(kind), redactor)
     root.setLevel(level)
+    logging.captureWarnings(True)  # a library's warning is a log line too, not raw stderr
     # Flask gives the app's logger ("hub", parent of every hub.* logger) its own stderr
     # handler when it finds none: everything would be written twice.
     logging.getLogger(app.name).removeHandler(default_handler)
