@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -120,7 +121,7 @@ def _save(kind: Kind, fields: list[Field], row: Any | None):  # noqa: ANN202
             errors = refusal(exc, fields)
     if errors:
         return _form_page(kind, fields, raw, errors, row if row is not None and row.id else None)
-    flash(f"{kind.title} {getattr(row, kind.key)} saved.")
+    flash(_("%(kind)s %(key)s saved.", kind=_(kind.title), key=getattr(row, kind.key)))
     return redirect(url_for(f"admin.{kind.name}_view", key=getattr(row, kind.key)), 303)
 
 
@@ -197,7 +198,7 @@ def client_contact_add(key: str):  # noqa: ANN201
         return page, 422
     service.add_contact(client, **parsed.model_dump())
     db.session.commit()
-    flash(f"Contact {parsed.name} added.")
+    flash(_("Contact %(name)s added.", name=parsed.name))
     return redirect(url_for("admin.client_view", key=key), 303)
 
 
@@ -214,10 +215,10 @@ def application_team_add(key: str):  # noqa: ANN201
             raise HubError("a role of 1 to 50 characters, please", "role", status=422)
         service.update_application(application, team=[*team, {"person": person, "role": role}])
         db.session.commit()
-        flash(f"{person} joined the team as {role}.")
+        flash(_("%(person)s joined the team as %(role)s.", person=person, role=role))
     except HubError as exc:
         db.session.rollback()
-        flash(f"Nothing saved: {refusal(exc, [])[FORM]}")
+        flash(_("Nothing saved: %(why)s", why=refusal(exc, [])[FORM]))
     return redirect(url_for("admin.application_view", key=key), 303)
 
 
@@ -236,7 +237,7 @@ def application_team_remove(key: str, member_id: int):  # noqa: ANN201
     ):
         application.team.remove(member)
     db.session.commit()
-    flash(f"{who} left the team.")
+    flash(_("%(who)s left the team.", who=who))
     return redirect(url_for("admin.application_view", key=key), 303)
 
 
@@ -259,11 +260,11 @@ def contract_ics_import(key: str):  # noqa: ANN201
             raise IcsError("choose an .ics file or give an http(s) address")
         days = closed_days_from_ics(data, timezone=contract.timezone)
     except IcsError as exc:
-        flash(f"Nothing imported: {exc}")
+        flash(_("Nothing imported: %(why)s", why=exc))
         return redirect(url_for("admin.contract_view", key=key), 303)
     calendar = dict(contract.calendar or DEFAULT_CALENDAR)
     calendar["ics_closed"] = [d.isoformat() for d in days]
     service.update_contract(contract, calendar=calendar)
     db.session.commit()
-    flash(f"{len(days)} closed days imported for {key}.")
+    flash(_("%(n)s closed days imported for %(key)s.", n=len(days), key=key))
     return redirect(url_for("admin.contract_view", key=key), 303)

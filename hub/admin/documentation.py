@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -60,5 +61,6 @@ def documentation_sync():  # noqa: ANN201
             subject.kind, subject.key, "regenerated on request (admin page)", bulk=True
         )
     db.session.commit()
-    flash(f"{len(subjects)} subjects queued for the wiki" + (f" (client {key})" if key else ""))
+    queued = _("%(n)s subjects queued for the wiki", n=len(subjects))
+    flash(queued + (_(" (client %(key)s)", key=key) if key else ""))
     return redirect(url_for("admin.documentation_pages")), 303

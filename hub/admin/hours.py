@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from pydantic import Field as Rule
 from sqlalchemy import select
@@ -164,7 +166,7 @@ def hours_purchase(key: str):  # noqa: ANN201
     def save(p: PurchaseIn) -> str:
         ledger.purchase(contract, actor=_actor(), bought_on=p.bought_on, hours_bought=p.hours,
                         amount=p.amount, note=p.note)  # fmt: skip
-        return f"{p.hours:.2f} h added to the hours card of {contract.reference}."
+        return _("%(n).2f h added to the hours card of %(ref)s.", n=p.hours, ref=contract.reference)
 
     return _submit(contract, "purchase", PURCHASE, PurchaseIn, save)
 
@@ -206,8 +208,9 @@ def hours_resolve(key: str):  # noqa: ANN201
         if call.contract_id != contract.id:
             raise NotFound(f"call {r.call} is not under contract {contract.reference}", "call")
         n = ledger.resolve(call, actor=_actor(), action=r.action, note=r.resolution_note)
-        done = "approved" if r.action == "approve" else "written off"
-        return f"Call {call.id}: {n} disputed entr{'y' if n == 1 else 'ies'} {done}."
+        done = _("approved") if r.action == "approve" else _("written off")
+        entries = ngettext("%(num)d disputed entry", "%(num)d disputed entries", n)
+        return _("Call %(id)s: %(entries)s %(done)s.", id=call.id, entries=entries, done=done)
 
     return _submit(contract, "resolve", fields, ResolveIn, save)
 

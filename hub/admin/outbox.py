@@ -4,6 +4,7 @@ re-drive or discard dead ones."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from hub import outbox
@@ -42,7 +43,8 @@ def outbox_action(delivery_id: int, action: str):  # noqa: ANN201
     try:
         getattr(outbox, action)(delivery_id)
         db.session.commit()
-        flash(f"Delivery {delivery_id} {'re-driven' if action == 'redrive' else 'discarded'}.")
+        done = _("re-driven") if action == "redrive" else _("discarded")
+        flash(_("Delivery %(id)s %(done)s.", id=delivery_id, done=done))
     except HubError as exc:
         db.session.rollback()
         flash(exc.message)

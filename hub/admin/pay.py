@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -160,7 +161,12 @@ def pay_add_activity(kind: str):  # noqa: ANN201
             passed = data["passed"] if data["kind"] == "exam" else None
             activity.add_exam(person, day, data["kind"] or "", data["product_line"] or "",
                               passed, actor=who)  # fmt: skip
-        return f"Recorded: {kind} of {person.name} on {day.isoformat()}."
+        return _(
+            "Recorded: %(kind)s of %(name)s on %(day)s.",
+            kind=kind,
+            name=person.name,
+            day=day.isoformat(),
+        )
 
     return _post(kind, apply)
 
@@ -210,8 +216,14 @@ def pay_issue(key: str, quarter: str):  # noqa: ANN201
     try:
         statements.issue(person, label, actor=f"user:{current_user.username}")
         db.session.commit()
-        flash(f"The statement of {label} for {person.name} is issued and frozen.")
+        flash(
+            _(
+                "The statement of %(quarter)s for %(name)s is issued and frozen.",
+                quarter=label,
+                name=person.name,
+            )
+        )
     except HubError as exc:
         db.session.rollback()
-        flash(f"Not issued: {exc.message}")
+        flash(_("Not issued: %(why)s", why=exc.message))
     return redirect(url_for("admin.pay_statement", key=person.key, quarter=label), 303)

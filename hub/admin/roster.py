@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,8 +36,9 @@ add_nav(NavEntry("Roster", "admin.roster_month", roles=STAFF))
 
 @bp.app_template_filter("local_time")
 def local_time(value: datetime | None) -> str:
-    """An instant on the roster's clock ("Sat 14 Mar 2026 08:00")."""
-    return when(value) if value is not None else "—"
+    """An instant on the roster's clock in the reader's words ("Sat 14 Mar 2026 08:00",
+    "za 14 mrt 2026 08:00"): Flask-Babel shows it on the same Europe/Amsterdam clock."""
+    return format_datetime(value, "EEE dd MMM y HH:mm") if value is not None else "—"
 
 
 def _associates() -> list[Person]:
@@ -174,7 +177,7 @@ def _page(year: int, month: int, line: str, forms: dict[str, tuple] | None = Non
     own = current_user.person_id if current_user.role == "associate" else None
     page = render_template(
         "admin/roster.html",
-        year=year, month=month, line=line, label=first.strftime("%B %Y"),
+        year=year, month=month, line=line, label=format_date(first, "LLLL y"),
         here={"month": f"{year:04d}-{month:02d}", "line": line},
         lines=PRODUCT_LINES, weeks=_grid(year, month, shown, away), shifts=shifts,
         counts=counts, away=away, pool=people, associates=_associates() if manager else [],
@@ -230,7 +233,15 @@ def roster_generate():  # noqa: ANN201
         db.session.commit()
     except HubError as exc:
         return _refused(where, "generate", raw, refusal(exc, fields))
-    flash(f"{len(shifts)} duties planned for {data['line']} in {where[0]:04d}-{where[1]:02d}.")
+    month = f"{where[0]:04d}-{where[1]:02d}"
+    flash(
+        _(
+            "%(n)s duties planned for %(line)s in %(month)s.",
+            n=len(shifts),
+            line=data["line"],
+            month=month,
+        )
+    )
     return _back(*where)
 
 
@@ -275,7 +286,7 @@ def roster_swap():  # noqa: ANN201
             f"{when(a.starts_at)}: {a.person.name}",
             f"{when(b.starts_at)}: {b.person.name}",
         )
-        return f"Swapped. {first}; {second}."
+        return _("Swapped. %(first)s; %(second)s.", first=first, second=second)
 
     return _change("swap", apply)
 
@@ -286,7 +297,11 @@ def roster_reassign():  # noqa: ANN201
     def apply(data: dict) -> str:
         shift = _shift(data["shift"], "shift")
         roster.reassign(shift, _person(data["person"], "person"))
-        return f"The duty from {when(shift.starts_at)} is {shift.person.name}'s now."
+        return _(
+            "The duty from %(when)s is %(name)s's now.",
+            when=when(shift.starts_at),
+            name=shift.person.name,
+        )
 
     return _change("reassign", apply)
 
@@ -311,11 +326,14 @@ def roster_unavailable():  # noqa: ANN201
         roster.add_unavailable(person, day, data["reason"])
         clash = roster.clashes(person, day)
         extra = (
-            f" Still on duty then: {when(clash[0].starts_at)}; swap or reassign it."
+            " "
+            + _("Still on duty then: %(when)s; swap or reassign it.", when=when(clash[0].starts_at))
             if clash
             else ""
         )
-        return f"{person.name} is unavailable on {day.isoformat()}.{extra}"
+        return (
+            _("%(name)s is unavailable on %(day)s.", name=person.name, day=day.isoformat()) + extra
+        )
 
     return _change("unavailable", apply)
 
@@ -325,10 +343,16 @@ def roster_unavailable():  # noqa: ANN201
 def roster_unavailable_remove(row_id: int):  # noqa: ANN201
     row = db.session.get(Unavailability, row_id)
     if row is None:
-        flash("That unavailable day was already taken back.")
+        flash(_("That unavailable day was already taken back."))
     else:
         _only_own(row.person_id)
-        flash(f"{row.person.name} is available on {row.day.isoformat()} again.")
+        flash(
+            _(
+                "%(name)s is available on %(day)s again.",
+                name=row.person.name,
+                day=row.day.isoformat(),
+            )
+        )
         db.session.delete(row)
         db.session.commit()
     return _back(*_where())
@@ -343,12 +367,16 @@ def roster_certify():  # noqa: ANN201
         select(Person).where(Person.key == request.form.get("associate", ""))
     )
     if person is None:
-        flash("Nothing saved: no such associate.")
+        flash(_("Nothing saved: no such associate."))
         return _back(*where)
     lines = set(person.certified or [])
     wanted = request.form.get("certified") == "1"
     lines = lines | {where[2]} if wanted else lines - {where[2]}
     roster.set_certified(person, sorted(lines))
     db.session.commit()
-    flash(f"{person.name} is {'now' if wanted else 'no longer'} certified for {where[2]}.")
+    flash(
+        _("%(name)s is now certified for %(line)s.", name=person.name, line=where[2])
+        if wanted
+        else _("%(name)s is no longer certified for %(line)s.", name=person.name, line=where[2])
+    )
     return _back(*where)
