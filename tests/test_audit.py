@@ -136,6 +136,8 @@ ACTIONS = [
      {"bought_on": "2026-11-01", "hours": "10", "amount": "650.00"},
      {"bought_on": "2026-11-01", "hours": "0", "amount": "650.00"},
      "hours.purchase", "contract", "amarant-sla-2026", "hours"),
+    ("POST", "/pay/statements", {"person": "anja", "quarter": "2026-Q1"},
+     {"person": "anja", "quarter": "2026-Q5"}, "statement.issue", "person", "anja", "quarter"),
 ]  # fmt: skip
 
 
