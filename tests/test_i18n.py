@@ -265,3 +265,19 @@ def test_create_user_takes_a_language(tmp_path):
     refused = slahub(instance, "create-user", "x", "--role", "admin", "--language", "fr",
                      check=False)  # fmt: skip
     assert refused.returncode != 0 and "unknown language 'fr'" in refused.stderr
+
+
+def test_every_page_of_a_dutch_client_is_dutch(ctx):
+    from tests.plugins.mediawiki.test_render import _subjects
+
+    db.session.scalar(select(Client).where(Client.key == "amarant")).language = "nl"
+    db.session.flush()
+    subjects = _subjects()  # every kind, a documented call among them
+    opening = {"client": "Servicepagina van", "application": "(applicatie <code>",
+               "report": "SLA-rapportage van", "call": "Kennisartikel uit melding"}  # fmt: skip
+    for kind, words in opening.items():
+        text = render.render(subjects[kind])
+        assert subjects[kind].language == "nl" and words in text, kind
+        assert "Deze pagina is gemaakt door SLA Hub" in text and "== Notities ==" in text
+    faq = subjects["faq"]  # a product line's page belongs to no client: the hub's default
+    assert faq.language == "en" and "Associate FAQ" in render.render(faq)
