@@ -386,3 +386,27 @@ def test_unknown_contact_on_the_admin_page_is_404(client, demo):
     log_in(client, *user(demo, "admin"))
     assert client.get("/privacy/contacts/999999/export.json").status_code == 404
     assert client.get("/privacy/clients/nobody").status_code == 404
+
+
+def test_erasing_a_demo_contact_known_by_name_only(ctx):
+    """The demo's helpdesk reported its calls under its name (no e-mail or phone): the
+    calls lose the name, the other contacts and the calls' figures stay."""
+    helpdesk = db.session.scalar(select(Contact).where(Contact.name == "Helpdesk Amarant"))
+    reported = db.session.scalars(select(Call.id).where(Call.reporter == helpdesk.name)).all()
+    others = db.session.scalars(
+        select(Contact.name).where(Contact.id != helpdesk.id).order_by(Contact.id)
+    ).all()
+    statuses = db.session.execute(select(Call.id, Call.status).order_by(Call.id)).all()
+    result = privacy.erase_contact(helpdesk, actor="test")
+    db.session.commit()
+    assert result.erased and result.calls_reported == len(reported) > 0
+    assert set(db.session.scalars(select(Call.reporter).where(Call.id.in_(reported)))) == {
+        "[erased]"
+    }
+    assert (
+        db.session.scalars(
+            select(Contact.name).where(Contact.id != helpdesk.id).order_by(Contact.id)
+        ).all()
+        == others
+    )
+    assert db.session.execute(select(Call.id, Call.status).order_by(Call.id)).all() == statuses
