@@ -240,10 +240,14 @@ def drain(limit: int = 500, batch: int = 20, batch_seconds: float = 0.01) -> int
 
     Each transaction takes up to ``batch`` events and ends early once it has run for
     ``batch_seconds``: short write transactions keep webhook requests waiting for
-    SQLite's write lock from being held up for long.
+    SQLite's write lock from being held up for long. The drain ends after a quarter of
+    ``OUTBOX_LEASE_SECONDS`` whatever is left.
     """
     done, after = 0, 0  # each event is tried at most once per call
-    while done < limit:
+    # The job's lease is not renewed while it runs: stop well before it can run out, so
+    # no second worker starts a drain beside this one (the job runs again at once).
+    stop_at = time.monotonic() + float(current_app.config["OUTBOX_LEASE_SECONDS"]) / 4
+    while done < limit and time.monotonic() < stop_at:
         # Only SQLite has the worker take turns with requests, so only there is the pace
         # measured; and the newest id is read only when a mark is due.
         now = time.monotonic()

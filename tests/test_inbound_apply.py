@@ -12,7 +12,7 @@ from hub import calls, inbound, lifecycle
 from hub.db import db, utcnow
 from hub.errors import Invalid
 from hub.hooktypes import CallUpdate, ExternalRef, NewCall, WebhookRejected
-from hub.models import CallEvent, InboundEvent
+from hub.models import CallEvent, CallLink, InboundEvent
 
 REF = ExternalRef("acme", "A-1")
 
@@ -124,6 +124,22 @@ def test_a_stored_poll_is_kept_once_and_applied_by_the_inbound_job(ctx):
     assert calls.find_by_ref(ExternalRef("monitoring", "Q-1")).title == "Polled"
     events = db.session.scalars(select(CallEvent).where(CallEvent.kind == "created")).all()
     assert events[-1].actor == "webhook:monitoring"
+
+
+def test_a_drain_ends_well_before_the_jobs_lease_would_run_out(ctx, app):
+    # The lease is not renewed while the job runs: a drain that outlived it let a second
+    # worker drain beside it (benchmarks/soak.py). It stops after a quarter of the lease.
+    for n in range(200):
+        body = f'{{"type": "call.create", "client": "amarant", "title": "T{n}", "ref": "D-{n}"}}'
+        inbound.store("monitoring", f"poll:D-{n}:1", body.encode())
+    db.session.commit()
+    app.config["OUTBOX_LEASE_SECONDS"] = 0.2  # a drain may run 0.05 s
+    first = inbound.drain(limit=1000)
+    assert 1 <= first < 200
+    app.config["OUTBOX_LEASE_SECONDS"] = 300
+    assert first + inbound.drain(limit=1000) == 200
+    made = select(func.count()).select_from(CallLink).where(CallLink.key.like("D-%"))
+    assert db.session.scalar(made) == 200  # each event applied once
 
 
 def timezone_minus_four() -> timezone:
