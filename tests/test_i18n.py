@@ -281,3 +281,25 @@ def test_every_page_of_a_dutch_client_is_dutch(ctx):
         assert "Deze pagina is gemaakt door SLA Hub" in text and "== Notities ==" in text
     faq = subjects["faq"]  # a product line's page belongs to no client: the hub's default
     assert faq.language == "en" and "Associate FAQ" in render.render(faq)
+
+
+def test_an_sla_alert_is_worded_in_the_readers_language(ctx):
+    from hub.builtin import mailer
+    from hub.hooktypes import CallView, Escalation
+
+    call = CallView(id=7, source="t", client="amarant", contract=None, application=None,
+                    title="Site slow", description="", reporter=None, priority="P2",
+                    category="incident", line="2-application", assignee=None,
+                    status="acknowledged", created_at="2026-12-01T09:00:00+00:00")  # fmt: skip
+    alert = Escalation(actor="sla", kind="warning", from_line=call.line, to_line=call.line,
+                       reason="response clock, P2 target 60 min: due at 2026-12-01 10:00 UTC",
+                       recipients=("anja@example.org",), clock="response")  # fmt: skip
+    with force_locale("nl"):
+        dutch = mailer.message(call, alert, "k1")
+    assert dutch["Subject"] == "[P2] SLA-waarschuwing: melding 7 Site slow"
+    text = dutch.get_content()
+    assert "De klok (reactie) van deze melding nadert haar norm." in text
+    assert "status bevestigd" in text and "due at 2026-12-01 10:00 UTC" in text
+    with force_locale("en"):
+        english = mailer.message(call, alert, "k1").get_content()
+    assert "The response clock of this call is close to its target." in english

@@ -17,7 +17,7 @@ from dataclasses import replace
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -32,6 +32,12 @@ SUBJECTS = {
     "breach": _l("SLA breached"),
     "functional": _l("Escalated to you"),
     "hierarchical": _l("Escalated to the SLA manager"),
+}
+#: An SLA alert's first line in the reader's words; the reason after it is the sweep's
+#: record (clock, target, due time), kept as the call's history has it.
+ALERTS = {
+    "warning": i18n.N_("The %(clock)s clock of this call is close to its target."),
+    "breach": i18n.N_("The %(clock)s clock of this call has passed its target."),
 }
 
 
@@ -66,6 +72,7 @@ def message(call: CallView, escalation: Escalation, key: str) -> EmailMessage:
         _("Call %(id)s: %(title)s", id=call.id, title=call.title),
         _("Client %(client)s, priority %(priority)s, line %(line)s, status %(status)s.", **facts),
         "",
+        *_alert(escalation),
         escalation.reason or "",
         "",
         _("%(what)s by %(actor)s", what=subject, actor=escalation.actor)
@@ -78,6 +85,12 @@ def message(call: CallView, escalation: Escalation, key: str) -> EmailMessage:
     ]
     msg.set_content("\n".join(lines))
     return msg
+
+
+def _alert(escalation: Escalation) -> list[str]:
+    if escalation.clock is None or escalation.kind not in ALERTS:
+        return []
+    return [gettext(ALERTS[escalation.kind], clock=i18n.term(escalation.clock))]
 
 
 @hookimpl
