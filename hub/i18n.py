@@ -121,6 +121,9 @@ RUNTIME_TEXTS = (
     N_("clients"), N_("contracts"), N_("applications"), N_("people"),
     N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"),
     N_("staff"), N_("external"), N_("report"), N_("faq"), N_("call"),
+    N_("handover session"), N_("team meeting follow-up"), N_("training and exam"),
+    N_("preparing a duty"), N_("handled call"), N_("each"), N_("hour"), N_("item"),
+    N_("correction"), N_("advance"),
 )  # fmt: skip
 
 
@@ -147,8 +150,10 @@ def when(value: datetime | None) -> str:
     return f"{format_date(value, 'medium')} {format_time(value, 'HH:mm')}"
 
 
-def day(value: date | datetime | None, style: str = "medium") -> str:
-    """A date in the reader's locale."""
+def day(value: date | datetime | str | None, style: str = "medium") -> str:
+    """A date (or an ISO date string, as the reports carry them) in the reader's locale."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
     return "—" if value is None else format_date(value, style)
 
 
