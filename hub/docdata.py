@@ -351,15 +351,8 @@ def subject(kind: str, key: str, reason: str) -> DocSubject:
     if build is None:
         raise Invalid(f"unknown documentation kind {kind!r}; expected one of {KINDS}", "kind")
     data = build(key)
-    return DocSubject(kind=kind, key=key, reason=reason, data=data, language=_language(data))
-
-
-def _language(data: dict[str, Any]) -> str:
-    """The page's language: its client's, else the hub's default (a FAQ has no client)."""
-    key = data["client"].get("key") if isinstance(data.get("client"), dict) else None
-    return i18n.language_for(
-        key and db.session.scalar(select(Client.language).where(Client.key == key))
-    )
+    language = i18n.page_language(data)
+    return DocSubject(kind=kind, key=key, reason=reason, data=data, language=language)
 
 
 def report_months(row: Client) -> list[tuple[int, int]]:

@@ -141,6 +141,19 @@ def term(value: str | None) -> str:
     return str(title) if title is not None else value.replace("_", " ")
 
 
+def page_language(data: dict) -> str:
+    """A documentation subject's language: its client's (``data["client"]["key"]``), else
+    the hub's default (an associate FAQ belongs to no client)."""
+    from sqlalchemy import select
+
+    from hub.db import db  # (the models import much of the hub; i18n loads first)
+    from hub.models import Client
+
+    key = data["client"].get("key") if isinstance(data.get("client"), dict) else None
+    chosen = db.session.scalar(select(Client.language).where(Client.key == key)) if key else None
+    return language_for(chosen)
+
+
 def when(value: datetime | None) -> str:
     """An instant on the display clock in the reader's locale, 24-hour: "1 dec 2026
     14:05" (nl), "Dec 1, 2026 14:05" (en): the locale's medium date (its own order of
