@@ -23,7 +23,8 @@ class ExternalRef:
 
 @dataclass(frozen=True)
 class CallView:
-    """A snapshot of a call as it was when the hook was caused."""
+    """A snapshot of a call as it was when the hook was caused; its ``links`` are as they
+    are when the delivery is made (a tracker issue an earlier delivery created counts)."""
 
     id: int
     source: str

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import aliased
 
 from hub import audit, requestid
 from hub.db import db, utcnow
@@ -56,16 +57,36 @@ def backoff(attempts: int, base: float, cap: float) -> float:
 
 
 def claim(worker_id: str, limit: int, lease_seconds: float) -> list[int]:
-    """Take up to ``limit`` due deliveries for this worker; commits."""
+    """Take up to ``limit`` due deliveries for this worker, oldest first; commits.
+
+    One plugin gets one call's deliveries in the order they were made: a delivery is not
+    taken while an earlier one for the same plugin and call is pending but cannot be
+    taken with it (waiting for its retry, or held by another worker). Taken together,
+    they come in order, and :func:`hub.worker.drain_once` stops the rest of such a chain
+    when one fails. So a note does not reach a tracker before the issue it belongs to.
+    """
     now = utcnow()
+    earlier = aliased(OutboxDelivery)
+    waits = (
+        select(earlier.id)
+        .where(
+            earlier.plugin == OutboxDelivery.plugin,
+            earlier.call_id == OutboxDelivery.call_id,
+            earlier.state == "pending",
+            earlier.id < OutboxDelivery.id,
+            or_(earlier.next_attempt_at > now, earlier.locked_until >= now),
+        )
+        .exists()
+    )
     rows = db.session.scalars(
         select(OutboxDelivery.id)
         .where(
             OutboxDelivery.state == "pending",
             OutboxDelivery.next_attempt_at <= now,
             or_(OutboxDelivery.locked_until.is_(None), OutboxDelivery.locked_until < now),
+            ~waits,
         )
-        .order_by(OutboxDelivery.next_attempt_at, OutboxDelivery.id)
+        .order_by(OutboxDelivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -77,6 +98,18 @@ def claim(worker_id: str, limit: int, lease_seconds: float) -> list[int]:
         )
     db.session.commit()
     return list(rows)
+
+
+def chains(delivery_ids: list[int]) -> dict[int, tuple[str, int | None]]:
+    """Each delivery's plugin and call: the chain it belongs to."""
+    rows = db.session.execute(
+        select(OutboxDelivery.id, OutboxDelivery.plugin, OutboxDelivery.call_id).where(
+            OutboxDelivery.id.in_(delivery_ids)
+        )
+    )
+    chain = {id_: (plugin, call_id) for id_, plugin, call_id in rows}
+    db.session.commit()
+    return chain
 
 
 def renew(delivery_id: int, worker_id: str, lease_seconds: float) -> bool:

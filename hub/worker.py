@@ -15,7 +15,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -33,7 +33,7 @@ from hub.hooktypes import (
     ExternalRef,
     Page,
 )
-from hub.models import OutboxDelivery, WorkerHeartbeat
+from hub.models import CallLink, OutboxDelivery, WorkerHeartbeat
 from hub.pluginmanager import call_one, get_pm
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,14 @@ def deliver(delivery_id: int, worker_id: str) -> bool:
     return done
 
 
+def _links_now(call_id: int) -> tuple[ExternalRef, ...]:
+    """The call's links as they are now, in the order they were made."""
+    rows = db.session.scalars(
+        select(CallLink).where(CallLink.call_id == call_id).order_by(CallLink.id)
+    )
+    return tuple(ExternalRef(link.system, link.key, link.url) for link in rows)
+
+
 def _attempt(
     delivery_id: int,
     worker_id: str,
@@ -105,6 +113,8 @@ def _attempt(
         kwargs["delivery"] = Delivery(id=delivery_id, attempt=attempts, key=f"outbox-{delivery_id}")
         if "subject" in kwargs:  # documentation shows the subject as it is now
             kwargs["subject"] = documentation.fill(kwargs["subject"])
+        if "call" in kwargs:  # a note made before the tracker issue existed goes to it
+            kwargs["call"] = replace(kwargs["call"], links=_links_now(kwargs["call"].id))
         # A plugin missing in this worker raises LookupError: retried, then dead, never
         # "done" for a delivery that reached no one.
         result = call_one(get_pm(), hook, plugin, **kwargs)
@@ -138,8 +148,14 @@ def drain_once(app: Flask, worker_id: str, stopping: Callable[[], bool] = lambda
     """
     cfg = app.config
     ids = outbox.claim(worker_id, int(cfg["WORKER_BATCH"]), float(cfg["OUTBOX_LEASE_SECONDS"]))
+    chain = outbox.chains(ids) if ids else {}
+    stopped: set[tuple[str, int]] = set()  # a call's deliveries to a plugin, one failed
     for n, delivery_id in enumerate(ids, 1):
-        deliver(delivery_id, worker_id)
+        plugin, call_id = chain.get(delivery_id, ("", None))
+        if call_id is not None and (plugin, call_id) in stopped:
+            outbox.release([delivery_id], worker_id)  # waits for the one that failed
+        elif not deliver(delivery_id, worker_id) and call_id is not None:
+            stopped.add((plugin, call_id))
         if stopping() and n < len(ids):
             outbox.release(ids[n:], worker_id)
             return n

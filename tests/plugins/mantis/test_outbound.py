@@ -11,7 +11,7 @@ import pytest
 
 from hub import calls
 from hub.db import db
-from plugins.mantis import mapping
+from plugins.mantis import mapping, state
 from tests.plugins.mantis.conftest import (
     CONTRACT,
     call_for,
@@ -32,8 +32,11 @@ def mantis_settings(mantis_settings: dict) -> dict:
 
 @pytest.fixture
 def settled(app, demo, fake):  # noqa: ANN001,ANN201
-    """The demo's calls delivered (they become issues 1-3); the request log cleared."""
+    """The demo's calls delivered (they become issues 1-3, their booked time goes as
+    notes); the request log and what the time notes found out cleared."""
     deliver(app)
+    with app.app_context():
+        state.put("time_tracking", None, commit=True)
     fake.requests.clear()
     return fake
 
