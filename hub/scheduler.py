@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hub import requestid
 from hub.db import db, utcnow
 from hub.hooktypes import Job
 from hub.models import ScheduledJob
@@ -83,7 +84,10 @@ def run_due(jobs: list[Job], worker_id: str, lease_seconds: float) -> Round:
             continue
         error, handled = None, None
         try:
-            handled = job.run()
+            # Its own request id: the job's log lines, and the deliveries it causes, read
+            # together.
+            with requestid.bound(None):
+                handled = job.run()
         except Exception as exc:  # noqa: BLE001 - boundary: a failing job must not stop the worker
             db.session.rollback()
             log.exception("job %s failed", job.name)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from hub import create_app, hookimpl, scheduler
+from hub import create_app, hookimpl, requestid, scheduler
 from hub.db import db, utcnow
 from hub.hooktypes import Job
 from hub.models import ScheduledJob
@@ -268,3 +268,14 @@ def test_two_worker_processes_never_run_a_job_at_once(app, db_url, tmp_path, wor
     assert not overlaps, f"runs overlapped: {overlaps}"
     row = job_row(app, "test-timeline")
     assert row.locked_by is None and row.last_error is None
+
+
+def test_each_job_run_has_its_own_request_id(app):
+    seen: list[str | None] = []
+    job = Job(name="ids", interval=0, run=lambda: seen.append(requestid.current()))
+    with app.app_context():
+        scheduler.ensure_rows([job])
+        scheduler.run_due([job], "w1", lease_seconds=60)
+        scheduler.run_due([job], "w1", lease_seconds=60)
+    assert len(seen) == 2 and all(seen) and seen[0] != seen[1]
+    assert requestid.current() is None
