@@ -100,6 +100,29 @@ def claim(worker_id: str, limit: int, lease_seconds: float) -> list[int]:
     return list(rows)
 
 
+def waits_for_earlier(delivery_id: int) -> bool:
+    """Whether an earlier delivery of the same call to the same plugin is still pending.
+
+    Checked again just before a delivery is made: two workers claiming at the same
+    moment can each see the other's row as free (PostgreSQL's SKIP LOCKED), so the claim
+    alone cannot keep a call's deliveries in order.
+    """
+    row = db.session.get(OutboxDelivery, delivery_id)
+    if row is None or row.call_id is None:
+        return False
+    earlier = (
+        select(OutboxDelivery.id)
+        .where(
+            OutboxDelivery.plugin == row.plugin,
+            OutboxDelivery.call_id == row.call_id,
+            OutboxDelivery.state == "pending",
+            OutboxDelivery.id < delivery_id,
+        )
+        .exists()
+    )
+    return bool(db.session.scalar(select(earlier)))
+
+
 def chains(delivery_ids: list[int]) -> dict[int, tuple[str, int | None]]:
     """Each delivery's plugin and call: the chain it belongs to."""
     rows = db.session.execute(

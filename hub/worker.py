@@ -59,6 +59,10 @@ def new_worker_id() -> str:
 
 def deliver(delivery_id: int, worker_id: str) -> bool:
     """Call the one plugin a claimed delivery is for; True when it succeeded."""
+    if outbox.waits_for_earlier(delivery_id):
+        outbox.release([delivery_id], worker_id)  # not an attempt: taken again after it
+        log.info("delivery %s: waits for an earlier one of its call", delivery_id)
+        return False
     # The batch's lease may have run out while this delivery waited its turn.
     if not outbox.renew(delivery_id, worker_id, float(current_app.config["OUTBOX_LEASE_SECONDS"])):
         db.session.commit()

@@ -4,13 +4,15 @@ retried creation made (found by benchmarks/soak.py: notes never reached Mantis).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select, update
 
 from hub import calls
 from hub.db import db, utcnow
 from hub.models import OutboxDelivery
-from hub.worker import drain_once
+from hub.worker import deliver, drain_once
 from tests.support.recorder import records
 
 WORKER = "test-worker"
@@ -109,3 +111,24 @@ def test_in_one_batch_a_failure_stops_the_rest_of_its_chain(ctx, record_file, mo
     assert (created.state, created.attempts) == ("pending", 1)
     assert (noted.state, noted.attempts, noted.locked_by) == ("pending", 0, None)
     assert seen(record_file, call.id) == []
+
+
+def test_a_delivery_taken_beside_an_earlier_one_is_handed_back_untried(ctx, record_file):
+    # Two workers claiming at once can each see the other's row as free (SKIP LOCKED):
+    # worker 1 holds the creation, worker 2 got the note. The note must not go first.
+    call = calls.create(actor="t", source="t", client="amarant", title="Raced")
+    calls.add_note(call, actor="t", note="Too early")
+    db.session.commit()
+    created, noted = rows(call.id, ORDERED)
+    later = utcnow() + timedelta(minutes=5)
+    for row, worker in ((created, "w1"), (noted, "w2")):
+        db.session.execute(update(OutboxDelivery).where(OutboxDelivery.id == row.id)
+                           .values(locked_by=worker, locked_until=later))  # fmt: skip
+    db.session.commit()
+    assert deliver(noted.id, "w2") is False
+    created, noted = rows(call.id, ORDERED)
+    assert (noted.state, noted.attempts, noted.locked_by) == ("pending", 0, None)
+    assert seen(record_file, call.id) == []
+    assert deliver(created.id, "w1") is True  # the creation, then the note, with its link
+    drain_all(ctx)
+    assert f"ordered:O-{call.id}" in seen(record_file, call.id)[0]["links"]
