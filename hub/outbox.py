@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import aliased
 
 from hub import audit, requestid
@@ -66,18 +66,10 @@ def claim(worker_id: str, limit: int, lease_seconds: float) -> list[int]:
     when one fails. So a note does not reach a tracker before the issue it belongs to.
     """
     now = utcnow()
-    earlier = aliased(OutboxDelivery)
-    waits = (
-        select(earlier.id)
-        .where(
-            earlier.plugin == OutboxDelivery.plugin,
-            earlier.call_id == OutboxDelivery.call_id,
-            earlier.state == "pending",
-            earlier.id < OutboxDelivery.id,
-            or_(earlier.next_attempt_at > now, earlier.locked_until >= now),
-        )
-        .exists()
+    earlier, waits = _earlier_pending(
+        OutboxDelivery.plugin, OutboxDelivery.call_id, OutboxDelivery.id
     )
+    waits = waits.where(or_(earlier.next_attempt_at > now, earlier.locked_until >= now)).exists()
     rows = db.session.scalars(
         select(OutboxDelivery.id)
         .where(
@@ -110,17 +102,20 @@ def waits_for_earlier(delivery_id: int) -> bool:
     row = db.session.get(OutboxDelivery, delivery_id)
     if row is None or row.call_id is None:
         return False
-    earlier = (
-        select(OutboxDelivery.id)
-        .where(
-            OutboxDelivery.plugin == row.plugin,
-            OutboxDelivery.call_id == row.call_id,
-            OutboxDelivery.state == "pending",
-            OutboxDelivery.id < delivery_id,
-        )
-        .exists()
+    _, earlier = _earlier_pending(row.plugin, row.call_id, delivery_id)
+    return bool(db.session.scalar(select(earlier.exists())))
+
+
+def _earlier_pending(plugin: Any, call_id: Any, before: Any) -> tuple[Any, Select]:
+    """Pending deliveries to ``plugin`` for ``call_id`` made before ``before`` (values, or
+    the outer query's columns), and the alias they are selected under."""
+    earlier = aliased(OutboxDelivery)
+    return earlier, select(earlier.id).where(
+        earlier.plugin == plugin,
+        earlier.call_id == call_id,
+        earlier.state == "pending",
+        earlier.id < before,
     )
-    return bool(db.session.scalar(select(earlier)))
 
 
 def chains(delivery_ids: list[int]) -> dict[int, tuple[str, int | None]]:
