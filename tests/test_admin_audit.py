@@ -48,14 +48,14 @@ FORMS = [
 )
 def test_each_admin_form_writes_one_entry_by_the_user(
     app,
-    manager,
+    manager,  # noqa: F811 - the fixture imported above
     path,
     good,
     bad,
     action,
     kind,
     key,
-    changed,  # noqa: F811
+    changed,
 ):
     before = last_id(app)
     if bad is not None:
