@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
@@ -148,14 +147,10 @@ def _log_requests(app: Flask) -> None:
     string: nothing the caller sent is logged raw — no headers, no body, no query.
     """
 
-    @app.before_request
-    def _start() -> None:
-        g._log_started = time.perf_counter()
-
     @app.after_request
     def _line(response):  # noqa: ANN001, ANN202 - a Flask after_request hook
-        started = g.pop("_log_started", None)
-        ms = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
+        seconds = requestid.seconds_so_far()
+        ms = round(seconds * 1000, 1) if seconds is not None else None
         route = request.url_rule.rule if request.url_rule is not None else "(no route)"
         access.info(
             "%s %s %s %s ms",

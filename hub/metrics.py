@@ -21,9 +21,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-import time
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -35,6 +34,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from hub import requestid
 from hub.dbmetrics import DatabaseCollector
 
 bp = Blueprint("metrics", __name__)
@@ -90,13 +90,8 @@ def networks(value: object) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
 def init_app(app: Flask) -> None:
     """Count every request and serve ``/metrics``. A bad ``METRICS_ALLOW`` stops start-up."""
     app.extensions["hub.metrics.allow"] = networks(app.config["METRICS_ALLOW"])
-    app.before_request(_started)
     app.after_request(_count)
     app.register_blueprint(bp)
-
-
-def _started() -> None:
-    g.metrics_started = time.perf_counter()
 
 
 def _count(response: Response) -> Response:
@@ -104,9 +99,9 @@ def _count(response: Response) -> Response:
     route = rule.rule if rule is not None else "(unmatched)"
     method = request.method if request.method in _METHODS else "OTHER"
     HTTP_REQUESTS.labels(route, method, str(response.status_code)).inc()
-    started = g.get("metrics_started")
-    if started is not None:
-        HTTP_SECONDS.labels(route, method).observe(time.perf_counter() - started)
+    seconds = requestid.seconds_so_far()
+    if seconds is not None:
+        HTTP_SECONDS.labels(route, method).observe(seconds)
     if request.endpoint == "webhooks.receive":
         _count_webhook(response.status_code)
     return response

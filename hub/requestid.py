@@ -11,6 +11,7 @@ binds it again with :func:`bound` while it handles that row.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,11 +45,19 @@ def bound(value: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
+def seconds_so_far() -> float | None:
+    """How long the current request has been running (None outside a request's hooks);
+    the request log line and the latency metric both read it."""
+    started = g.get("request_started")
+    return time.perf_counter() - started if started is not None else None
+
+
 def init_app(app: Flask) -> None:
-    """Give every request an id and echo it in the answer."""
+    """Give every request an id (and its start time) and echo the id in the answer."""
 
     @app.before_request
     def _assign() -> None:
+        g.request_started = time.perf_counter()
         offered = request.headers.get(HEADER, "")
         value = offered if _SANE.match(offered) else new()
         g.request_id = value
