@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from html import escape
-from pathlib import Path
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -13,8 +12,7 @@ from werkzeug.exceptions import HTTPException
 from hub import NAME, config, i18n, logs, pluginmanager, requestid
 from hub.db import db, migrate
 from hub.errors import HubError
-
-MIGRATIONS = str(Path(__file__).parent / "migrations")
+from hub.revisions import MIGRATIONS
 
 
 def create_app(test_config: dict | None = None) -> Flask:

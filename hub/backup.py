@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, func, inspect, select, table
 
-from hub import sqlitelock
+from hub import revisions, sqlitelock
 from hub.db import db
 
 Echo = Callable[[str], None]
@@ -87,25 +85,15 @@ def target_path(path: Path, dialect: str) -> Path:
 # --- revisions ------------------------------------------------------------------------
 
 
-def migrations() -> ScriptDirectory:
-    from hub.app import MIGRATIONS
-
-    return ScriptDirectory(MIGRATIONS)
-
-
 def head() -> str:
-    return migrations().get_current_head()
+    return revisions.head()
 
 
 def check_revision(revision: str | None, what: Path) -> bool:
     """Refuse a backup with no or an unknown revision; True when it is behind the head."""
     if not revision:
         raise BackupError(f"{what} is not an SLA Hub backup: it has no alembic_version row")
-    try:
-        known = migrations().get_revision(revision)
-    except CommandError:
-        known = None
-    if known is None:
+    if not revisions.known(revision):
         raise BackupError(
             f"{what} is at revision {revision}, which this SLA Hub does not know (its newest "
             f"is {head()}): it was made by a newer version; restore it with that version"

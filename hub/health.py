@@ -10,20 +10,17 @@ revision numbers, never an error text, host name or worker id (those go to the l
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from hub import revisions
 from hub.db import db, utcnow
 from hub.models import InboundEvent, OutboxDelivery, WorkerHeartbeat
 
@@ -36,20 +33,6 @@ bp = Blueprint("health", __name__)
 DB_TIMEOUT = 3
 
 Check = dict[str, Any]
-
-
-@functools.cache
-def head_revisions(directory: str) -> frozenset[str]:
-    """The newest migration revision(s) the code ships (read once: files do not change)."""
-    cfg = Config()
-    cfg.set_main_option("script_location", directory)
-    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
-
-
-def migration_state(conn: sqlalchemy.Connection, directory: str) -> tuple[set[str], set[str]]:
-    """(current revisions of the database, head revisions of the code)."""
-    current = set(MigrationContext.configure(conn).get_current_heads())
-    return current, set(head_revisions(directory))
 
 
 def _probe_engine(app: Flask) -> sqlalchemy.Engine:
@@ -88,9 +71,7 @@ def check_database() -> Check:
 
 
 def check_migrations() -> Check:
-    from hub.app import MIGRATIONS
-
-    current, heads = migration_state(db.session.connection(), MIGRATIONS)
+    current, heads = revisions.state(db.session.connection())
     detail = {"current": sorted(current), "head": sorted(heads)}
     return {"ok": current == heads, "detail": detail}
 

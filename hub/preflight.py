@@ -16,14 +16,12 @@ from contextlib import contextmanager
 
 import click
 import sqlalchemy
-from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from hub import health
-from hub.app import MIGRATIONS
+from hub import revisions
 from hub.config import DEFAULTS
 
 # sysexits.h EX_CONFIG: the units say RestartPreventExitStatus=78, so systemd does not
@@ -81,7 +79,7 @@ def migrations(app: Flask) -> str | None:
     engine = sqlalchemy.create_engine(address, poolclass=NullPool, connect_args=args)
     try:
         with engine.connect() as conn, _quiet(ALEMBIC_LOGGER):
-            current, heads = health.migration_state(conn, MIGRATIONS)
+            current, heads = revisions.state(conn)
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         return (
@@ -96,7 +94,7 @@ def migrations(app: Flask) -> str | None:
     if not current:
         return f"the database {url} has no schema; run 'slahub db upgrade' to create it"
     at = ", ".join(sorted(current))
-    if current - _known(ScriptDirectory(MIGRATIONS)):
+    if not all(revisions.known(rev) for rev in current):
         return (
             f"the database {url} is at revision {at}, which this version of the hub does not "
             f"know (it needs {needed}); run the hub version that migrated it"
@@ -117,10 +115,6 @@ def _quiet(name: str) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
-
-
-def _known(script: ScriptDirectory) -> set[str]:
-    return {rev.revision for rev in script.walk_revisions()}
 
 
 def problem(app: Flask, *, check_secret: bool = True) -> str | None:

@@ -8,10 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 
-from hub import calls, create_app
-from hub.app import MIGRATIONS
+from hub import calls, create_app, revisions
 from hub.db import db, utcnow
-from hub.health import DB_TIMEOUT, head_revisions
+from hub.health import DB_TIMEOUT
 from hub.models import OutboxDelivery, WorkerHeartbeat
 from hub.worker import drain_once, heartbeat
 from tests.conftest import base_config
@@ -46,7 +45,7 @@ def test_ready_with_a_fresh_heartbeat_and_nothing_dead(app, client):
     status, body = ready(client)
     assert (status, body["failed"]) == (200, [])
     assert body["checks"]["worker"]["detail"]["age_seconds"] < 5
-    assert body["checks"]["migrations"]["detail"]["current"] == sorted(head_revisions(MIGRATIONS))
+    assert body["checks"]["migrations"]["detail"]["current"] == sorted(revisions.heads())
 
 
 def test_no_heartbeat_is_not_ready(app, client):
@@ -126,7 +125,7 @@ def test_a_database_behind_on_migrations_is_not_ready(app, client):
             conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": current})
     assert (status, body["failed"]) == (503, ["migrations"])
     detail = body["checks"]["migrations"]["detail"]
-    assert detail == {"current": ["0009"], "head": sorted(head_revisions(MIGRATIONS))}
+    assert detail == {"current": ["0009"], "head": sorted(revisions.heads())}
 
 
 @pytest.mark.parametrize(
